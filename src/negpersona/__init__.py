@@ -1,0 +1,25 @@
+"""negpersona: find, explain and apply negative personas.
+
+>>> from negpersona import discover
+>>> result = discover("leads.csv", target="converted")   # doctest: +SKIP
+>>> [p.name for p in result.personas]                    # doctest: +SKIP
+"""
+
+from negpersona.conditions import Condition
+from negpersona.discover import discover
+from negpersona.errors import ConfigError, DataError, NegPersonaError
+from negpersona.persona import DiscoveryResult, Persona
+from negpersona.spec import Spec, load_spec
+
+__version__ = "0.1.0"
+__all__ = [
+    "Condition",
+    "ConfigError",
+    "DataError",
+    "DiscoveryResult",
+    "NegPersonaError",
+    "Persona",
+    "Spec",
+    "discover",
+    "load_spec",
+]

@@ -1,0 +1,133 @@
+"""Conditions: the readable building blocks of a segment.
+
+A condition is ``column op value`` with op one of ``= != < <= > >= is_missing``. A segment is a
+conjunction of conditions. The same object renders as plain words for people, as an Ibis
+expression for any engine, and (in later stages) as SQL through sqlglot.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+from ibis.expr.types import BooleanValue, Table
+
+OPS = ("=", "!=", "<", "<=", ">", ">=", "is_missing")
+
+
+@dataclass(frozen=True)
+class Condition:
+    column: str
+    op: str
+    value: Any = None
+
+    def __post_init__(self) -> None:
+        if self.op not in OPS:
+            raise ValueError(f"unknown operator {self.op!r}; use one of {', '.join(OPS)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"column": self.column, "op": self.op, "value": _plain(self.value)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Condition:
+        return cls(str(data["column"]), str(data["op"]), data.get("value"))
+
+    def to_ibis(self, table: Table) -> BooleanValue:
+        column = table[self.column]
+        if self.op == "is_missing":
+            return column.isnull()
+        value = ibis.literal(self.value) if not isinstance(self.value, bool) else self.value
+        expression = {
+            "=": lambda: column == value,
+            "!=": lambda: column != value,
+            "<": lambda: column < value,
+            "<=": lambda: column <= value,
+            ">": lambda: column > value,
+            ">=": lambda: column >= value,
+        }[self.op]()
+        # SQL comparisons with NULL are unknown; a segment never contains a record it cannot judge.
+        return expression.fill_null(False)
+
+
+def humanize(column: str) -> str:
+    """``pages_viewed`` → ``pages viewed``; ``leadSource`` → ``lead source``."""
+    import re
+
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", column)
+    return re.sub(r"[_\s]+", " ", spaced).strip().lower()
+
+
+def format_value(value: Any) -> str:
+    """Numbers with thousands separators and no needless decimals; other values as text."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value)
+
+
+def describe(conditions: list[Condition] | tuple[Condition, ...]) -> list[str]:
+    """Plain-word phrases, one per column: ranges on one column read as one phrase."""
+    phrases: list[str] = []
+    by_column: dict[str, list[Condition]] = {}
+    for condition in conditions:
+        by_column.setdefault(condition.column, []).append(condition)
+    for column, items in by_column.items():
+        name = humanize(column)
+        ops = {item.op: item for item in items}
+        if ">=" in ops and "<" in ops and len(items) == 2:
+            low, high = format_value(ops[">="].value), format_value(ops["<"].value)
+            phrases.append(f"{name} from {low} to under {high}")
+            continue
+        for item in items:
+            phrases.append(_phrase(name, item))
+    return phrases
+
+
+def _phrase(name: str, condition: Condition) -> str:
+    value = format_value(condition.value)
+    return {
+        "=": f"{name} is {value}",
+        "!=": f"{name} is not {value}",
+        "<": f"{name} under {value}",
+        "<=": f"{name} at most {value}",
+        ">": f"{name} over {value}",
+        ">=": f"{name} at least {value}",
+        "is_missing": f"{name} is missing",
+    }[condition.op]
+
+
+def neutral_name(conditions: list[Condition] | tuple[Condition, ...]) -> str:
+    """A short neutral name made only of the defining conditions.
+
+    Names describe who is in a segment, never their worth: they repeat the data's own values.
+    """
+    phrases = describe(conditions)
+    if not phrases:
+        return "Everyone"
+    text = ", ".join(phrases)
+    return text[0].upper() + text[1:]
+
+
+def segment_filter(
+    table: Table, conditions: list[Condition] | tuple[Condition, ...]
+) -> BooleanValue:
+    """The Ibis predicate of a conjunction (true for every record when it has no conditions)."""
+    predicate: BooleanValue = ibis.literal(True)
+    for condition in conditions:
+        predicate = predicate & condition.to_ibis(table)
+    return predicate
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -1,0 +1,75 @@
+"""From many good segments to a few distinct personas.
+
+Three filters, in order: a refinement must lower the rate significantly against every parent
+(otherwise the extra condition is noise); near-duplicates by member overlap keep only the better
+one; and a greedy cover picks the segments that together reach the most non-converting records.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from negpersona.bitsets import WeightedBitsets
+from negpersona.quality import POSITIVES, RECORDS
+from negpersona.search import Found
+from negpersona.stats import refinement_p_value
+
+
+def drop_weak_refinements(found: list[Found], index: WeightedBitsets, alpha: float) -> list[Found]:
+    """Keep segments whose every condition lowers the rate significantly against its parent."""
+    kept: list[Found] = []
+    for item in found:
+        child = (int(item.sums[RECORDS]), int(item.sums[POSITIVES]))
+        strong = True
+        if len(item.selectors) > 1:
+            for drop in range(len(item.selectors)):
+                parent = item.selectors[:drop] + item.selectors[drop + 1 :]
+                sums = index.sums(index.conjunction(parent))
+                if refinement_p_value(child, (int(sums[RECORDS]), int(sums[POSITIVES]))) >= alpha:
+                    strong = False
+                    break
+        if strong:
+            kept.append(item)
+    return kept
+
+
+def drop_near_duplicates(
+    found: list[Found], index: WeightedBitsets, threshold: float
+) -> list[Found]:
+    """Drop a segment whose members overlap a better one's by Jaccard > ``threshold``."""
+    kept: list[Found] = []
+    kept_bits: list[np.ndarray] = []
+    for item in found:  # best first
+        bits = index.conjunction(item.selectors)
+        size = int(item.sums[RECORDS])
+        duplicate = False
+        for other, other_bits in zip(kept, kept_bits, strict=True):
+            both = int(index.sums(bits & other_bits)[RECORDS])
+            union = size + int(other.sums[RECORDS]) - both
+            if union and both / union > threshold:
+                duplicate = True
+                break
+        if not duplicate:
+            kept.append(item)
+            kept_bits.append(bits)
+    return kept
+
+
+def greedy_cover(found: list[Found], index: WeightedBitsets, limit: int) -> list[Found]:
+    """Up to ``limit`` segments chosen one by one for the most newly covered non-fits."""
+    if not found:
+        return []
+    bits = np.vstack([index.conjunction(item.selectors) for item in found])
+    covered = np.zeros(index.words, dtype=np.uint64)
+    chosen: list[int] = []
+    remaining = list(range(len(found)))
+    while remaining and len(chosen) < limit:
+        sums = index.sums(bits[remaining] & ~covered)
+        gain = sums[:, RECORDS] - sums[:, POSITIVES]
+        best = int(np.argmax(gain))
+        if gain[best] <= 0:
+            break
+        pick = remaining.pop(best)
+        chosen.append(pick)
+        covered |= bits[pick]
+    return [found[i] for i in chosen]

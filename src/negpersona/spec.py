@@ -1,0 +1,169 @@
+"""The dataset spec, ``negpersona.yaml``.
+
+One validated model holds everything a run needs: where the data is, which column is the outcome
+and what counts as a fit, which columns have special roles (id, time, value, cost), which are
+excluded or sensitive, and the discovery settings. ``negpersona init`` drafts it from the data;
+every CLI option can also be set here, and an option given on the command line wins.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from negpersona.errors import ConfigError
+
+OutcomeKind = Literal["conversion", "churn", "win_loss"]
+ColumnType = Literal["numeric", "categorical", "boolean", "date", "text", "id"]
+Measure = Literal["wracc", "savings"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Outcome(_Model):
+    """Which records are fits.
+
+    ``column`` + ``positive`` name the event (a conversion, a won deal, or for ``kind: churn`` a
+    churn); ``expression`` is an SQL condition instead (``dealstage = 'closedwon'``). For churn the
+    churned records are the non-fits, so rates are retention rates.
+    """
+
+    column: str | None = None
+    positive: list[Any] | None = None
+    expression: str | None = None
+    kind: OutcomeKind = "conversion"
+
+    @model_validator(mode="after")
+    def _one_definition(self) -> Outcome:
+        if self.column and self.expression:
+            raise ValueError("give either outcome.column or outcome.expression, not both")
+        return self
+
+
+class ColumnSpec(_Model):
+    """Per-column overrides of what ``init`` inferred."""
+
+    type: ColumnType | None = None
+    description: str | None = None
+
+
+class DiscoverySettings(_Model):
+    """How the search runs and what counts as a negative persona."""
+
+    depth: int = Field(3, ge=1, le=4, description="Most conditions in one segment.")
+    min_support: float = Field(
+        0.01, gt=0, lt=1, description="Smallest segment as a share of discovery records."
+    )
+    min_records: int = Field(30, ge=1, description="Smallest segment in records.")
+    max_rate_ratio: float = Field(
+        0.5, gt=0, le=1, description="A negative segment converts at most this × baseline."
+    )
+    bins: int = Field(5, ge=2, le=20, description="Quantile bins per numeric column.")
+    max_categories: int = Field(20, ge=2, le=200, description="Top values kept per column.")
+    measure: Measure = "wracc"
+    cost: float | None = Field(None, ge=0, description="Cost of one record (business mode).")
+    value: float | None = Field(None, ge=0, description="Value of one conversion (business mode).")
+    confirm: bool = True
+    confirm_fraction: float = Field(0.3, gt=0, lt=0.9)
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    correction: Literal["holm", "fdr_bh"] = "holm"
+    jaccard: float = Field(0.8, gt=0, le=1, description="Overlap above which two are duplicates.")
+    max_personas: int = Field(8, ge=1, le=50)
+    max_candidates: int = Field(
+        20, ge=1, le=500, description="Candidates taken to confirmation (after redundancy)."
+    )
+    pool: int = Field(200, ge=10, le=100_000, description="Best segments kept by the search.")
+    seed: int = 0
+    max_search_rows: int = Field(
+        2_000_000,
+        ge=1000,
+        description="Compressed rows above which the search runs on a sample and recounts exactly.",
+    )
+
+
+class Spec(_Model):
+    """Everything about one dataset: the content of ``negpersona.yaml``."""
+
+    source: str | None = None
+    delimiter: str | None = None
+    table: str | None = None
+    id: str | None = None
+    outcome: Outcome = Field(default_factory=Outcome)
+    time: str | None = None
+    value: str | None = None
+    cost: str | None = None
+    exclude: list[str] = Field(default_factory=list)
+    sensitive: list[str] = Field(default_factory=list)
+    allow_sensitive: list[str] = Field(default_factory=list)
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+    discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
+
+    def special_columns(self) -> dict[str, str]:
+        """Columns with a role other than 'condition', mapped to that role."""
+        roles = {
+            self.id: "id column",
+            self.outcome.column: "outcome column",
+            self.time: "time column",
+            self.value: "value column",
+            self.cost: "cost column",
+        }
+        return {name: role for name, role in roles.items() if name}
+
+    def with_overrides(self, **overrides: Any) -> Spec:
+        """A copy with top-level or ``discovery`` fields replaced by non-None values."""
+        data = self.model_dump()
+        discovery_fields = set(DiscoverySettings.model_fields)
+        for key, value in overrides.items():
+            if value is None or (isinstance(value, list | tuple) and not value):
+                continue
+            if key in discovery_fields:
+                data["discovery"][key] = value
+            elif key in {"target", "positive", "kind", "expression"}:
+                field = "column" if key == "target" else key
+                data["outcome"][field] = list(value) if key == "positive" else value
+                if key == "target":
+                    data["outcome"]["expression"] = None
+            elif key in {"exclude", "sensitive", "allow_sensitive"}:
+                data[key] = sorted(set(data[key]) | set(value))
+            else:
+                data[key] = value
+        return validate_spec(data, "options")
+
+
+def validate_spec(data: dict[str, Any], origin: str) -> Spec:
+    """Validate raw data into a :class:`Spec`, with errors that name the field."""
+    try:
+        return Spec.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(
+            f"Invalid setting in {origin}: {where}: {message}.",
+            f"Fix '{where}' ({exc.error_count()} problem(s) in total).",
+        ) from None
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read ``negpersona.yaml``; relative source paths are taken from the file's folder."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(
+            f"Spec file not found: {path}.", "Run 'negpersona init DATA' to draft one."
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}.") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}.")
+    spec = validate_spec(data, str(path))
+    if spec.source and "://" not in spec.source and not Path(spec.source).is_absolute():
+        spec.source = os.path.relpath((path.parent / spec.source).resolve())
+    return spec

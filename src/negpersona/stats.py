@@ -1,0 +1,50 @@
+"""Statistics that keep personas honest: intervals, tests against the baseline, corrections.
+
+Thin wrappers over statsmodels and scipy so every number in a persona comes from a well-known
+method: Wilson intervals for rates, an exact one-sided binomial test of a segment's rate against
+the baseline, Fisher's exact test for "does this extra condition lower the rate?", and Holm or
+Benjamini–Hochberg adjustment across all candidates taken to confirmation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint
+
+
+def rate_interval(positives: int, records: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Wilson score interval of a rate (0–1 for an empty segment)."""
+    if records <= 0:
+        return (0.0, 1.0)
+    low, high = proportion_confint(int(positives), int(records), alpha=alpha, method="wilson")
+    return (float(max(low, 0.0)), float(min(high, 1.0)))
+
+
+def below_baseline_p_value(positives: int, records: int, baseline: float) -> float:
+    """One-sided exact binomial p-value for "this segment converts below ``baseline``"."""
+    if records <= 0:
+        return 1.0
+    return float(stats.binomtest(int(positives), int(records), baseline, alternative="less").pvalue)
+
+
+def refinement_p_value(child: tuple[int, int], parent: tuple[int, int]) -> float:
+    """Fisher's exact one-sided p-value that ``child`` (⊂ parent) converts below the rest of parent.
+
+    Arguments are ``(records, positives)``. When the extra condition removes nobody, there is
+    no evidence it matters and the p-value is 1.
+    """
+    child_n, child_pos = child
+    rest_n, rest_pos = parent[0] - child_n, parent[1] - child_pos
+    if rest_n <= 0:
+        return 1.0
+    table = [[child_pos, child_n - child_pos], [rest_pos, rest_n - rest_pos]]
+    return float(stats.fisher_exact(table, alternative="less").pvalue)
+
+
+def adjust(p_values: list[float], method: str = "holm") -> list[float]:
+    """Adjusted p-values across a family of tests (Holm or Benjamini–Hochberg)."""
+    if not p_values:
+        return []
+    return [float(p) for p in multipletests(np.asarray(p_values), method=method)[1]]
