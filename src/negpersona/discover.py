@@ -10,51 +10,75 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from negpersona.bitsets import WeightedBitsets
 from negpersona.compress import CompressedTable, compress
-from negpersona.errors import DataError
-from negpersona.features import Selector
+from negpersona.errors import ConfigError, DataError
+from negpersona.features import Feature, Selector
 from negpersona.outcome import resolve_outcome, unknown_column
 from negpersona.persona import Confirmation, DiscoveryResult, Persona
-from negpersona.plan import INTERNAL_PREFIX, plan_columns
+from negpersona.plan import INTERNAL_PREFIX, ColumnPlan, plan_columns
 from negpersona.profile import profile_table
 from negpersona.quality import POSITIVES, RECORDS, NetSavings, WRAcc
 from negpersona.search import Found, top_k
-from negpersona.select import drop_near_duplicates, drop_weak_refinements, greedy_cover
+from negpersona.select import (
+    drop_diluted_generalizations,
+    drop_near_duplicates,
+    drop_weak_refinements,
+    greedy_cover,
+)
 from negpersona.source import Source, open_source
 from negpersona.spec import Spec
-from negpersona.split import make_split, no_split
+from negpersona.split import Split, make_split, no_split
 from negpersona.stats import adjust, below_baseline_p_value, rate_interval
 
 Progress = Callable[[str], None]
 MIN_RECORDS_TOTAL = 50
 
 
-def discover(
+@dataclass
+class Prepared:
+    """Everything computed before the search: data, features, selectors and compressed rows.
+
+    Exposed so tests and benchmarks can run other algorithms on exactly the same conditions.
+    """
+
+    spec: Spec
+    source: Source
+    outcome_description: str
+    dropped_missing: int
+    plan: ColumnPlan
+    split: Split
+    compressed: CompressedTable
+    discovery_rows: CompressedTable
+    confirmation_rows: CompressedTable
+    selectors: list[Selector]
+    table: Any
+
+    @property
+    def features(self) -> list[Feature]:
+        return self.plan.features
+
+
+def prepare(
     data: Any = None,
     spec: Spec | None = None,
     *,
-    raw_top: int | None = None,
+    confirm: bool = True,
     progress: Progress | None = None,
     **overrides: Any,
-) -> DiscoveryResult:
-    """Find negative personas in ``data`` (path, URL, DataFrame or Ibis table).
-
-    ``spec`` holds the dataset settings (``negpersona.yaml``); keyword ``overrides`` replace
-    single settings (``target=``, ``positive=``, ``depth=``, ``max_rate_ratio=``, …). With
-    ``raw_top=K`` the result also holds the K best segments of the search before confirmation
-    and redundancy filtering (for exactness checks against other implementations).
-    """
+) -> Prepared:
+    """Open, profile, discretize and aggregate ``data``: all the engine work of a discovery."""
     say = progress or (lambda _stage: None)
     spec = (spec or Spec()).with_overrides(**overrides)
     settings = spec.discovery
     say("Reading data")
     source = open_source(
-        data if data is not None else spec.source, delimiter=spec.delimiter, table=spec.table
+        data if data is not None else _source_of(spec), delimiter=spec.delimiter, table=spec.table
     )
     _check_columns(source, spec)
     resolved = resolve_outcome(source.table, spec.outcome, source.dialect)
@@ -75,18 +99,65 @@ def discover(
             f"No usable condition columns in {source.name}.",
             "All columns were set aside (see 'set aside' reasons); include more columns or allow some.",
         )
-
     split = (
         make_split(table, settings.confirm_fraction, settings.seed, spec.time, spec.id)
-        if settings.confirm and raw_top is None
+        if settings.confirm and confirm
         else no_split()
     )
     say("Aggregating to sufficient statistics")
     value = table[spec.value] if spec.value else None
     cost = table[spec.cost] if spec.cost else None
     compressed = compress(table, plan.features, resolved.label, split.confirm, value, cost)
-    discovery_rows = compressed.subset(~compressed.confirm)
-    confirmation_rows = compressed.subset(compressed.confirm)
+    selectors = [s for i, feature in enumerate(plan.features) for s in feature.selectors(i)]
+    return Prepared(
+        spec=spec,
+        source=source,
+        outcome_description=resolved.description,
+        dropped_missing=resolved.dropped_missing,
+        plan=plan,
+        split=split,
+        compressed=compressed,
+        discovery_rows=compressed.subset(~compressed.confirm),
+        confirmation_rows=compressed.subset(compressed.confirm),
+        selectors=selectors,
+        table=table,
+    )
+
+
+def _source_of(spec: Spec) -> str:
+    if not spec.source:
+        raise ConfigError(
+            "No data given.", "Pass a DATA path or URL, or set source: in negpersona.yaml."
+        )
+    return spec.source
+
+
+def discover(
+    data: Any = None,
+    spec: Spec | None = None,
+    *,
+    raw_top: int | None = None,
+    progress: Progress | None = None,
+    **overrides: Any,
+) -> DiscoveryResult:
+    """Find negative personas in ``data`` (path, URL, DataFrame or Ibis table).
+
+    ``spec`` holds the dataset settings (``negpersona.yaml``); keyword ``overrides`` replace
+    single settings (``target=``, ``positive=``, ``depth=``, ``max_rate_ratio=``, …). With
+    ``raw_top=K`` the search runs on all records and the result also holds its K best segments
+    before confirmation and redundancy filtering (for exactness checks against other tools).
+    """
+    say = progress or (lambda _stage: None)
+    prepared = prepare(data, spec, confirm=raw_top is None, progress=progress, **overrides)
+    spec, settings = prepared.spec, prepared.spec.discovery
+    source, plan, split, compressed = (
+        prepared.source,
+        prepared.plan,
+        prepared.split,
+        prepared.compressed,
+    )
+    discovery_rows, confirmation_rows = prepared.discovery_rows, prepared.confirmation_rows
+    selectors = prepared.selectors
 
     total_n = int(compressed.count.sum())
     total_pos = int(compressed.positives.sum())
@@ -94,7 +165,6 @@ def discover(
     pos_disc = int(discovery_rows.positives.sum())
     _check_size(total_n, total_pos, n_disc, pos_disc, settings.min_records, source.name)
 
-    selectors = [s for i, feature in enumerate(plan.features) for s in feature.selectors(i)]
     measure, channels = _measure(spec, n_disc, pos_disc, discovery_rows)
     say("Building bitsets")
     index = _index(discovery_rows, selectors, channels(discovery_rows))
@@ -139,13 +209,14 @@ def discover(
 
     say("Filtering redundant segments")
     candidates = drop_weak_refinements(pool, index, settings.alpha)
+    candidates = drop_diluted_generalizations(candidates, baseline, settings.max_rate_ratio)
     candidates = drop_near_duplicates(candidates, index, settings.jaccard)
     candidates = greedy_cover(candidates, index, settings.max_candidates)
 
     say("Confirming on held-out records")
     notes: list[str] = []
-    if resolved.dropped_missing:
-        notes.append(f"{resolved.dropped_missing} records with a missing outcome were left out.")
+    if prepared.dropped_missing:
+        notes.append(f"{prepared.dropped_missing} records with a missing outcome were left out.")
     confirm_index = (
         _index(confirmation_rows, selectors, _channels_basic(confirmation_rows))
         if split.method != "none"
@@ -173,7 +244,7 @@ def discover(
         settings={
             **settings.model_dump(),
             "source": source.name,
-            "outcome": resolved.description,
+            "outcome": prepared.outcome_description,
             "outcome_kind": spec.outcome.kind,
             "id": spec.id,
             "time": spec.time,

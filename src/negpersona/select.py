@@ -73,3 +73,30 @@ def greedy_cover(found: list[Found], index: WeightedBitsets, limit: int) -> list
         chosen.append(pick)
         covered |= bits[pick]
     return [found[i] for i in chosen]
+
+
+def drop_diluted_generalizations(
+    found: list[Found], baseline: float, max_rate_ratio: float
+) -> list[Found]:
+    """Drop a segment whose negativity lives in one of its refinements.
+
+    When ``budget = none`` converts at half the baseline only because its sub-segment
+    ``budget = none ∧ employees < 10`` hardly converts, the records outside the sub-segment are
+    not negative (their rate is above ``max_rate_ratio × baseline``): the sharper segment is the
+    persona, the broader one would exclude fits for nothing.
+    """
+    keys = [frozenset(item.selectors) for item in found]
+    kept: list[Found] = []
+    for parent, parent_key in zip(found, keys, strict=True):
+        diluted = False
+        for child, child_key in zip(found, keys, strict=True):
+            if not parent_key < child_key:
+                continue
+            rest_records = int(parent.sums[RECORDS] - child.sums[RECORDS])
+            rest_positives = int(parent.sums[POSITIVES] - child.sums[POSITIVES])
+            if rest_records > 0 and rest_positives > max_rate_ratio * baseline * rest_records:
+                diluted = True
+                break
+        if not diluted:
+            kept.append(parent)
+    return kept

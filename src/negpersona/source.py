@@ -55,7 +55,9 @@ def open_source(data: Any, *, delimiter: str | None = None, table: str | None = 
         return _open_file(Path(text.removeprefix("file://")), delimiter)
     if _is_dataframe(data):
         con = ibis.duckdb.connect()
-        return Source(con.create_table("data", data), con, "dataframe")
+        # Registered as a zero-copy view over Arrow (Ibis' create_table trips on sqlglot 30 here).
+        con.con.register("data", _to_arrow(data))
+        return Source(con.table("data"), con, "dataframe")
     raise DataError(
         f"Cannot read data of type {type(data).__name__}.",
         "Pass a CSV or Parquet path, a database URL, a pandas/polars/pyarrow DataFrame or an "
@@ -157,6 +159,18 @@ def _redact(url: str) -> str:
 def _is_dataframe(data: Any) -> bool:
     module = type(data).__module__.split(".")[0]
     return module in {"pandas", "polars", "pyarrow"}
+
+
+def _to_arrow(data: Any) -> Any:
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        return data
+    if type(data).__module__.startswith("polars"):
+        return data.to_arrow()
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    return pa.Table.from_pandas(data, preserve_index=False)
 
 
 def _backend_of(table: Table) -> Any:

@@ -129,6 +129,8 @@ class Spec(_Model):
                 data["outcome"][field] = list(value) if key == "positive" else value
                 if key == "target":
                     data["outcome"]["expression"] = None
+            elif key in {"value_column", "cost_column"}:
+                data[key.removesuffix("_column")] = value
             elif key in {"exclude", "sensitive", "allow_sensitive"}:
                 data[key] = sorted(set(data[key]) | set(value))
             else:

@@ -1,0 +1,264 @@
+"""The ``negpersona`` command line: a thin shell over the library.
+
+Commands print tables to stdout and progress to stderr (so stdout stays pipeable). User mistakes
+end with a one-line message and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from negpersona.atomic import to_json, write_text
+from negpersona.display import personas_table, summary_lines
+from negpersona.errors import NegPersonaError
+from negpersona.spec import Spec, load_spec
+
+app = typer.Typer(
+    name="negpersona",
+    help="Find, explain and apply negative personas: who is unlikely to become a (good) customer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    """negpersona: negative personas from your CRM, deal and survey data."""
+
+
+@contextmanager
+def _stages(quiet: bool):
+    """A Rich progress display on stderr that shows the current stage."""
+    if quiet:
+        yield lambda _stage: None
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("Starting", total=None)
+        yield lambda stage: progress.update(task, description=stage)
+
+
+def _fail(error: NegPersonaError) -> None:
+    err.print(f"[bold red]Error:[/] {error}", highlight=False, soft_wrap=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _spec(config: Path | None) -> Spec:
+    if config is not None:
+        return load_spec(config)
+    default = Path("negpersona.yaml")
+    return load_spec(default) if default.exists() else Spec()
+
+
+@app.command()
+def init(
+    data: Annotated[str, typer.Argument(help="CSV/Parquet path or database URL.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Where to write the draft.")] = Path(
+        "negpersona.yaml"
+    ),
+    target: Annotated[str | None, typer.Option(help="Outcome column, if you know it.")] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV delimiter (sniffed by default).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Draft a negpersona.yaml from the data: column types, outcome guess, id/date/text columns."""
+    from negpersona.draft import draft_spec, draft_yaml
+
+    try:
+        if out_file.exists() and not force:
+            raise NegPersonaError(
+                f"{out_file} exists.", "Pass --force to overwrite it or --out another path."
+            )
+        spec = draft_spec(data, target=target, delimiter=delimiter)
+        write_text(out_file, draft_yaml(spec))
+    except NegPersonaError as error:
+        _fail(error)
+    outcome = spec["outcome"].get("column") or "none found: set outcome.column"
+    out.print(f"Wrote {out_file}: outcome [bold]{outcome}[/], {len(spec['columns'])} columns.")
+    if spec["sensitive"]:
+        out.print(f"Sensitive columns set aside: {', '.join(spec['sensitive'])}.")
+
+
+@app.command()
+def discover(
+    data: Annotated[
+        str | None,
+        typer.Argument(help="CSV/Parquet path or database URL (default: source in the spec)."),
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Spec file (default ./negpersona.yaml if present)."),
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Outcome column.")] = None,
+    positive: Annotated[
+        list[str] | None,
+        typer.Option(help="Value(s) of the outcome that mean the event (repeatable)."),
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="conversion | churn | win_loss (churned = non-fit).")
+    ] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="Record id column.")] = None,
+    time: Annotated[
+        str | None, typer.Option(help="Time column: the latest records confirm (out-of-time).")
+    ] = None,
+    value_column: Annotated[
+        str | None, typer.Option(help="Column with the value of a conversion.")
+    ] = None,
+    cost_column: Annotated[
+        str | None, typer.Option(help="Column with the cost of a record.")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Column never used in conditions (repeatable).")
+    ] = None,
+    allow_sensitive: Annotated[
+        list[str] | None, typer.Option(help="Sensitive column allowed in conditions (repeatable).")
+    ] = None,
+    depth: Annotated[
+        int | None, typer.Option(help="Most conditions per segment (1–4, default 3).")
+    ] = None,
+    min_support: Annotated[
+        float | None, typer.Option(help="Smallest segment as a share of records (default 0.01).")
+    ] = None,
+    min_records: Annotated[
+        int | None, typer.Option(help="Smallest segment in records (default 30).")
+    ] = None,
+    max_rate_ratio: Annotated[
+        float | None, typer.Option(help="Negative = rate at most this × baseline (default 0.5).")
+    ] = None,
+    bins: Annotated[
+        int | None, typer.Option(help="Quantile bins per numeric column (default 5).")
+    ] = None,
+    max_categories: Annotated[
+        int | None, typer.Option(help="Top values kept per categorical column (default 20).")
+    ] = None,
+    measure: Annotated[str | None, typer.Option(help="wracc (default) or savings.")] = None,
+    cost: Annotated[float | None, typer.Option(help="Cost of one record (business mode).")] = None,
+    value: Annotated[
+        float | None, typer.Option(help="Value of one conversion (business mode).")
+    ] = None,
+    confirm: Annotated[
+        bool | None, typer.Option("--confirm/--no-confirm", help="Confirm on held-out records.")
+    ] = None,
+    confirm_fraction: Annotated[
+        float | None, typer.Option(help="Share of records held out (default 0.3).")
+    ] = None,
+    alpha: Annotated[float | None, typer.Option(help="Significance level (default 0.05).")] = None,
+    correction: Annotated[str | None, typer.Option(help="holm (default) or fdr_bh.")] = None,
+    jaccard: Annotated[
+        float | None, typer.Option(help="Member overlap above which two segments are duplicates.")
+    ] = None,
+    max_personas: Annotated[
+        int | None, typer.Option(help="Most personas returned (default 8).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the random split.")] = None,
+    raw_top: Annotated[
+        int | None,
+        typer.Option(
+            help="Also write raw_top.json: the K best segments of the search on all records."
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV delimiter (sniffed by default).")
+    ] = None,
+    table: Annotated[str | None, typer.Option(help="Table name inside a database URL.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Find negative personas and write personas.json and personas/*.yaml to --out."""
+    from negpersona.discover import discover as run
+
+    try:
+        spec = _spec(config)
+        overrides = dict(
+            target=target, positive=positive, kind=kind, id=id_column, time=time,
+            value_column=value_column, cost_column=cost_column, exclude=exclude,
+            allow_sensitive=allow_sensitive, depth=depth, min_support=min_support,
+            min_records=min_records, max_rate_ratio=max_rate_ratio, bins=bins,
+            max_categories=max_categories, measure=measure, cost=cost, value=value,
+            confirm=confirm, confirm_fraction=confirm_fraction, alpha=alpha,
+            correction=correction, jaccard=jaccard, max_personas=max_personas, seed=seed,
+            delimiter=delimiter, table=table,
+        )  # fmt: skip
+        spec = spec.with_overrides(**overrides)
+        with _stages(quiet) as progress:
+            result = run(data, spec, raw_top=raw_top, progress=progress)
+            result.write(out_dir)
+    except NegPersonaError as error:
+        _fail(error)
+    for line in summary_lines(result):
+        out.print(line, highlight=False)
+    out.print(personas_table(result))
+    out.print(
+        f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
+    )
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/demo"),
+    rows: Annotated[int, typer.Option(help="Leads to generate.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 7,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Generate the built-in B2B SaaS lead data and run discovery on it."""
+    from negpersona.demo import run_demo
+
+    try:
+        with _stages(quiet) as progress:
+            result, data_path = run_demo(out_dir, rows=rows, seed=seed, progress=progress)
+    except NegPersonaError as error:
+        _fail(error)
+    out.print(
+        f"Demo data: {data_path} ({rows:,} leads, seed {seed}); spec: {out_dir / 'negpersona.yaml'}"
+    )
+    for line in summary_lines(result):
+        out.print(line, highlight=False)
+    out.print(personas_table(result))
+    out.print(
+        f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
+    )
+
+
+@app.command()
+def show(
+    out_dir: Annotated[Path, typer.Argument(help="A folder written by 'discover'.")] = Path("out"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print personas.json.")] = False,
+) -> None:
+    """Show the personas of an earlier run."""
+    from negpersona.persona import DiscoveryResult
+
+    try:
+        result = DiscoveryResult.read(out_dir)
+    except NegPersonaError as error:
+        _fail(error)
+    if as_json:
+        sys.stdout.write(to_json(result.to_dict()))
+        return
+    for line in summary_lines(result):
+        out.print(line, highlight=False)
+    out.print(personas_table(result))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
