@@ -9,32 +9,7 @@ import pytest
 from negpersona import discover
 from negpersona.demo import demo_spec
 from negpersona.demo_data import PLANTED_SEGMENTS, RED_HERRINGS
-
-
-def members(frame: pd.DataFrame, conditions) -> np.ndarray:
-    """Rows matching a persona's conditions, computed with pandas (independent of the engine)."""
-    mask = np.ones(len(frame), dtype=bool)
-    for c in conditions:
-        column = frame[c.column]
-        if c.op == "is_missing":
-            mask &= column.isna().to_numpy()
-            continue
-        known = column.notna().to_numpy()
-        values = column.to_numpy()
-        if c.op == "=":
-            hit = known & (column.astype(object).to_numpy() == c.value)
-        elif c.op == "<":
-            hit = known & (np.where(known, values, 0).astype(float) < c.value)
-        elif c.op == ">=":
-            hit = known & (np.where(known, values, 0).astype(float) >= c.value)
-        else:
-            raise AssertionError(f"unexpected op {c.op}")
-        mask &= hit
-    return mask
-
-
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    return (a & b).sum() / max((a | b).sum(), 1)
+from tests.helpers import jaccard, members
 
 
 @pytest.fixture(scope="module")
