@@ -90,7 +90,7 @@ def prepare(
         table,
         bins=settings.bins,
         max_categories=settings.max_categories,
-        exact_quantiles=source.dialect in {"duckdb", "sqlite", "postgres"},
+        exact_quantiles=source.dialect in {"duckdb", "postgres"},
         columns=columns,
     )
     plan = plan_columns(table, profiles, spec)

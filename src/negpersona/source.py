@@ -22,6 +22,7 @@ from negpersona.errors import DataError
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".csv.zst")
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+COPY_INTO_DUCKDB = {"sqlite"}
 URL_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -136,7 +137,7 @@ def _open_url(url: str, table: str | None) -> Source:
             f"No table named in {_redact(url)}.", "Add ?table=NAME to the URL or pass --table NAME."
         )
     try:
-        return Source(con.table(table), con, f"{_redact(url)} table {table}")
+        found = con.table(table)
     except Exception:
         try:
             known = ", ".join(sorted(con.list_tables())[:20])
@@ -145,6 +146,13 @@ def _open_url(url: str, table: str | None) -> Source:
         raise DataError(
             f"Table {table!r} not found in {_redact(url)}.", f"Tables there: {known or 'none'}."
         ) from None
+    name = f"{_redact(url)} table {table}"
+    if parts.scheme in COPY_INTO_DUCKDB:
+        # SQLite has no quantiles or hashing: copy the (typically small) table into DuckDB.
+        local = ibis.duckdb.connect()
+        local.con.register("data", found.to_pyarrow())
+        return Source(local.table("data"), local, name)
+    return Source(found, con, name)
 
 
 def _redact(url: str) -> str:
