@@ -26,6 +26,24 @@ COPY_INTO_DUCKDB = {"sqlite"}
 URL_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
+def nan_as_missing(table: Table) -> Table:
+    """Treat floating-point NaN as missing, like NULL.
+
+    pandas hands NaN to Arrow as NULL, but Parquet and CSV files can hold real NaN, which SQL
+    engines sort above every number (so ``x >= 3`` would be true for it). One view makes every
+    later query, profile and condition see NULL instead.
+    """
+    floats = [name for name, dtype in table.schema().items() if dtype.is_floating()]
+    if not floats:
+        return table
+    return table.mutate(
+        **{
+            name: table[name].isnan().ifelse(ibis.null(table[name].type()), table[name])
+            for name in floats
+        }
+    )
+
+
 @dataclass
 class Source:
     """An opened dataset: the Ibis table, its backend and a name for messages."""
@@ -33,6 +51,9 @@ class Source:
     table: Table
     backend: Any
     name: str
+
+    def __post_init__(self) -> None:
+        self.table = nan_as_missing(self.table)
 
     @property
     def dialect(self) -> str:
