@@ -244,11 +244,6 @@ def test_show_without_a_run_fails_cleanly(tmp_path):
     assert_clean_failure(invoke("show", tmp_path / "nothing"), 1, "nothing", "discover")
 
 
-@pytest.mark.xfail(
-    reason="DiscoveryResult.read does not catch json.JSONDecodeError: a damaged personas.json "
-    "ends 'show' with a traceback instead of a one-line error",
-    strict=True,
-)
 def test_show_with_damaged_personas_json_fails_cleanly(tmp_path):
     (tmp_path / "personas.json").write_text('{"baseline": ', encoding="utf-8")
     assert_clean_failure(invoke("show", tmp_path), 1, "personas.json")
@@ -293,12 +288,6 @@ def test_init_refuses_to_overwrite_without_force(tmp_path):
     assert yaml.safe_load(target.read_text())["outcome"]["column"] == "converted"
 
 
-@pytest.mark.xfail(
-    reason="init writes 'source:' as given (relative to the current folder) but load_spec "
-    "resolves it against the spec's folder, so a spec written with --out into another folder "
-    "points at a missing file",
-    strict=True,
-)
 def test_init_spec_in_another_folder_is_usable(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("data").mkdir()
@@ -513,11 +502,6 @@ def test_broken_quoted_field_is_tolerated_or_refused_cleanly(tmp_path):
         assert_clean_failure(result, 1, "broken.csv")
 
 
-@pytest.mark.xfail(
-    reason="CSV type errors past DuckDB's sniffing sample (20,480 rows) surface lazily during "
-    "profiling as duckdb.ConversionException, which the CLI does not catch: traceback",
-    strict=True,
-)
 def test_bad_value_after_the_sniffed_rows(tmp_path, earlier_run):
     lines = accounts(25_000).to_csv(index=False).splitlines()
     late = tmp_path / "late.csv"
@@ -782,11 +766,6 @@ def test_business_mode_without_cost(workspace, tmp_path, earlier_run):
     )
 
 
-@pytest.mark.xfail(
-    reason="staged_directory calls target.mkdir() on an existing file: FileExistsError "
-    "traceback instead of a one-line error",
-    strict=True,
-)
 def test_out_is_an_existing_file(workspace, tmp_path):
     blocker = tmp_path / "out.txt"
     blocker.write_text("keep me", encoding="utf-8")
@@ -797,21 +776,11 @@ def test_out_is_an_existing_file(workspace, tmp_path):
     assert_clean_failure(result, 1, "out.txt")
 
 
-@pytest.mark.xfail(
-    reason="cli._fail prints the error through Rich markup: '[...]' in a file or column name is "
-    "swallowed as a style tag (the message names the wrong thing) or raises MarkupError",
-    strict=True,
-)
 @pytest.mark.parametrize("name", ["leads[final].csv", "leads[/b].csv"])
 def test_error_message_keeps_brackets_in_names(tmp_path, name):
     assert_clean_failure(invoke("discover", tmp_path / name, "--target", "converted"), 1, name)
 
 
-@pytest.mark.xfail(
-    reason="the personas table and summary print persona names as Rich markup: a value such as "
-    "'[n/a]' disappears from the name shown ('Plan is ')",
-    strict=True,
-)
 def test_table_keeps_brackets_in_persona_names(tmp_path):
     frame = accounts()
     frame["plan"] = frame["plan"].replace({"free": "[n/a]"})

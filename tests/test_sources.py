@@ -210,12 +210,6 @@ def test_database_url_error_via_cli(files, monkeypatch):
     assert not (files / "out").exists()
 
 
-@pytest.mark.xfail(
-    reason="_open_url calls ibis.connect on a missing database file, which creates an empty "
-    "database there; the user then reads 'Table not found ... Tables there: none' instead of "
-    "'file not found'",
-    strict=True,
-)
 @pytest.mark.parametrize("scheme", ["duckdb", "sqlite"])
 def test_database_url_to_missing_file(tmp_path, monkeypatch, scheme):
     monkeypatch.chdir(tmp_path)

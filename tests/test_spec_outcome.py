@@ -178,11 +178,6 @@ def test_overrides_beat_the_file(tmp_path):
     assert spec.discovery.depth == 1  # the original is unchanged
 
 
-@pytest.mark.xfail(
-    reason="Spec.with_overrides clears outcome.expression when --target is given but keeps the "
-    "file's outcome.positive, which belongs to the file's column, not the new target",
-    strict=True,
-)
 def test_target_override_drops_the_files_positive():
     frame = deals()
     frame["result"] = np.where(frame["won"], "yes", "no")
@@ -226,11 +221,6 @@ def test_cli_option_beats_the_spec_file(tmp_path):
     assert Path(settings["source"]).resolve() == (tmp_path / "deals.csv").resolve()
 
 
-@pytest.mark.xfail(
-    reason="discover() calls prepare(..., confirm=raw_top is None, **overrides): a confirm= "
-    "override collides with that keyword, so discover(..., confirm=False) raises TypeError",
-    strict=True,
-)
 def test_confirm_keyword_override():
     result = discover(deals(), target="won", depth=1, confirm=False)
     assert result.settings["split_method"] == "none"
@@ -305,11 +295,6 @@ def test_three_values_need_explicit_positives():
     assert fits(resolved) == int(frame["stage"].isin(["won", "open"]).sum())
 
 
-@pytest.mark.xfail(
-    reason="resolve_outcome checks --positive against only 3 distinct values fetched with "
-    "LIMIT 3, so a value that exists but is not among them is reported as absent",
-    strict=True,
-)
 def test_positive_found_among_many_values():
     rng = np.random.default_rng(0)
     stages = [f"stage_{i}" for i in range(8)]
@@ -363,12 +348,6 @@ def test_expression_outcome():
     assert result.settings["outcome"] == "stage = 'won'"
 
 
-@pytest.mark.xfail(
-    reason="columns named in outcome.expression are not treated as the outcome column "
-    "(Spec.special_columns only knows outcome.column), so the outcome leaks into conditions: "
-    "'Stage is lost' / 'Stage is open' come out as personas with 0 fits",
-    strict=True,
-)
 def test_expression_columns_are_not_conditions():
     frame = deals()
     spec = Spec(outcome=Outcome(expression="stage = 'won'"))
@@ -404,11 +383,6 @@ def test_hostile_or_broken_expression_is_refused(expression):
     assert "outcome.expression" in str(info.value)
 
 
-@pytest.mark.xfail(
-    reason="outcome.expression accepts subqueries: a spec can read any file the process can "
-    "(read_csv) or query catalog tables; only the column names are checked",
-    strict=True,
-)
 def test_expression_with_a_subquery_is_refused(tmp_path):
     secret = tmp_path / "secret.csv"
     secret.write_text("k\n1\n2\n3\n4\n5\n", encoding="utf-8")
@@ -582,12 +556,6 @@ def test_format_value(value, text):
     assert format_value(value) == text
 
 
-@pytest.mark.xfail(
-    reason="format_value uses '{:,.4g}' below 10,000, which switches to scientific notation "
-    "for values that round up to 10,000 (9999.5 -> '1e+04'); numpy integers get no thousands "
-    "separator ('1200')",
-    strict=True,
-)
 @pytest.mark.parametrize("value", [9999.5, np.int64(1200)], ids=["9999.5", "numpy-int"])
 def test_format_value_edge_cases(value):
     text = format_value(value)

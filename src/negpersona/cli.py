@@ -13,11 +13,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from negpersona.atomic import to_json, write_text
 from negpersona.display import personas_table, summary_lines
 from negpersona.errors import NegPersonaError
+from negpersona.persona import DiscoveryResult
 from negpersona.spec import Spec, load_spec
 
 app = typer.Typer(
@@ -54,8 +56,19 @@ def _stages(quiet: bool):
 
 
 def _fail(error: NegPersonaError) -> None:
-    err.print(f"[bold red]Error:[/] {error}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     raise typer.Exit(error.exit_code)
+
+
+def _print(text: str) -> None:
+    """Print data-derived text literally (file and column names may contain [brackets])."""
+    out.print(text, markup=False, highlight=False)
+
+
+def _print_result(result: DiscoveryResult) -> None:
+    for line in summary_lines(result):
+        _print(line)
+    out.print(personas_table(result))
 
 
 def _spec(config: Path | None) -> Spec:
@@ -85,14 +98,14 @@ def init(
             raise NegPersonaError(
                 f"{out_file} exists.", "Pass --force to overwrite it or --out another path."
             )
-        spec = draft_spec(data, target=target, delimiter=delimiter)
+        spec = draft_spec(data, target=target, delimiter=delimiter, spec_path=out_file)
         write_text(out_file, draft_yaml(spec))
     except NegPersonaError as error:
         _fail(error)
     outcome = spec["outcome"].get("column") or "none found: set outcome.column"
-    out.print(f"Wrote {out_file}: outcome [bold]{outcome}[/], {len(spec['columns'])} columns.")
+    _print(f"Wrote {out_file}: outcome {outcome}, {len(spec['columns'])} columns.")
     if spec["sensitive"]:
-        out.print(f"Sensitive columns set aside: {', '.join(spec['sensitive'])}.")
+        _print(f"Sensitive columns set aside: {', '.join(spec['sensitive'])}.")
 
 
 @app.command()
@@ -201,10 +214,8 @@ def discover(
             result.write(out_dir)
     except NegPersonaError as error:
         _fail(error)
-    for line in summary_lines(result):
-        out.print(line, highlight=False)
-    out.print(personas_table(result))
-    out.print(
+    _print_result(result)
+    _print(
         f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
     )
 
@@ -224,13 +235,11 @@ def demo(
             result, data_path = run_demo(out_dir, rows=rows, seed=seed, progress=progress)
     except NegPersonaError as error:
         _fail(error)
-    out.print(
+    _print(
         f"Demo data: {data_path} ({rows:,} leads, seed {seed}); spec: {out_dir / 'negpersona.yaml'}"
     )
-    for line in summary_lines(result):
-        out.print(line, highlight=False)
-    out.print(personas_table(result))
-    out.print(
+    _print_result(result)
+    _print(
         f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
     )
 
@@ -241,8 +250,6 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print personas.json.")] = False,
 ) -> None:
     """Show the personas of an earlier run."""
-    from negpersona.persona import DiscoveryResult
-
     try:
         result = DiscoveryResult.read(out_dir)
     except NegPersonaError as error:
@@ -250,9 +257,7 @@ def show(
     if as_json:
         sys.stdout.write(to_json(result.to_dict()))
         return
-    for line in summary_lines(result):
-        out.print(line, highlight=False)
-    out.print(personas_table(result))
+    _print_result(result)
 
 
 def main() -> None:

@@ -8,10 +8,12 @@ expression for any engine, and (in later stages) as SQL through sqlglot.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import numpy as np
 from ibis.expr.types import BooleanValue, Table
 
 OPS = ("=", "!=", "<", "<=", ">", ">=", "is_missing")
@@ -61,14 +63,21 @@ def humanize(column: str) -> str:
 
 def format_value(value: Any) -> str:
     """Numbers with thousands separators and no needless decimals; other values as text."""
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        value = float(value)
         if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
             return f"{int(value):,}"
-        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+        if not math.isfinite(value):
+            return str(value)
+        if abs(value) >= 1e4:
+            return f"{value:,.0f}"
+        if abs(value) >= 1:
+            return f"{value:,.2f}".rstrip("0").rstrip(".")
+        return f"{value:.3g}"
     return str(value)
 
 

@@ -68,11 +68,14 @@ def prepare(
     data: Any = None,
     spec: Spec | None = None,
     *,
-    confirm: bool = True,
+    hold_out: bool = True,
     progress: Progress | None = None,
     **overrides: Any,
 ) -> Prepared:
-    """Open, profile, discretize and aggregate ``data``: all the engine work of a discovery."""
+    """Open, profile, discretize and aggregate ``data``: all the engine work of a discovery.
+
+    ``hold_out=False`` puts every record in the discovery part (as ``--raw-top`` does).
+    """
     say = progress or (lambda _stage: None)
     spec = (spec or Spec()).with_overrides(**overrides)
     settings = spec.discovery
@@ -101,7 +104,7 @@ def prepare(
         )
     split = (
         make_split(table, settings.confirm_fraction, settings.seed, spec.time, spec.id)
-        if settings.confirm and confirm
+        if settings.confirm and hold_out
         else no_split()
     )
     say("Aggregating to sufficient statistics")
@@ -148,7 +151,7 @@ def discover(
     before confirmation and redundancy filtering (for exactness checks against other tools).
     """
     say = progress or (lambda _stage: None)
-    prepared = prepare(data, spec, confirm=raw_top is None, progress=progress, **overrides)
+    prepared = prepare(data, spec, hold_out=raw_top is None, progress=progress, **overrides)
     spec, settings = prepared.spec, prepared.spec.discovery
     source, plan, split, compressed = (
         prepared.source,

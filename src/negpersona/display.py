@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from negpersona.persona import DiscoveryResult, Persona
@@ -55,7 +56,7 @@ def personas_table(result: DiscoveryResult) -> Table:
         status = "" if persona.confirmed else " [dim](not confirmed)[/]"
         table.add_row(
             label,
-            persona.name + status,
+            escape(persona.name) + status,
             f"{persona.records:,} ({pct(persona.share)})",
             f"{pct(persona.rate)} {interval(persona.rate_ci)} vs {pct(baseline)}",
             pct(persona.conversion_share),

@@ -7,6 +7,8 @@ cannot be conditions, sensitive columns set aside, and value/cost columns recogn
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from negpersona.atomic import to_yaml
@@ -35,13 +37,24 @@ COST_TOKENS = {"cost", "spend", "cpl", "cac"}
 
 
 def draft_spec(
-    data: str, *, target: str | None = None, delimiter: str | None = None
+    data: str,
+    *,
+    target: str | None = None,
+    delimiter: str | None = None,
+    spec_path: str | Path | None = None,
 ) -> dict[str, Any]:
-    """A draft spec (as a plain mapping, ready to dump as YAML) for ``data``."""
+    """A draft spec (as a plain mapping, ready to dump as YAML) for ``data``.
+
+    A file path is written relative to the folder of ``spec_path`` (where ``load_spec`` resolves
+    it), so the spec keeps working wherever it is saved.
+    """
     source = open_source(data, delimiter=delimiter)
     profiles = profile_table(source.table)
     outcome = _guess_outcome(profiles, target)
-    spec: dict[str, Any] = {"source": str(data)}
+    location = str(data)
+    if spec_path is not None and "://" not in location:
+        location = os.path.relpath(Path(location).resolve(), Path(spec_path).resolve().parent)
+    spec: dict[str, Any] = {"source": location}
     if delimiter:
         spec["delimiter"] = delimiter
     ids = [p.name for p in profiles.values() if p.kind == "id"]

@@ -43,6 +43,8 @@ def unknown_column(name: str, table: Table, what: str) -> DataError:
         if close
         else f"Columns: {', '.join(table.columns[:30])}."
     )
+    if len(table.columns) == 1 and any(mark in table.columns[0] for mark in ",;|\t"):
+        hint += " The file was read as one column: pass --delimiter (e.g. --delimiter ';')."
     return DataError(f"Unknown {what} column {name!r}.", hint)
 
 
@@ -75,8 +77,8 @@ def resolve_outcome(table: Table, outcome: Outcome, dialect: str = "duckdb") -> 
     ]
     if outcome.positive:
         positive = _coerce_positive(outcome.positive, values, known[outcome.column].type())
-        missing = [value for value in positive if value not in values]
-        if len(missing) == len(positive):
+        present = known.filter(known[outcome.column].isin(positive)).count().to_pyarrow().as_py()
+        if not present:
             shown = ", ".join(map(repr, values[:3]))
             raise DataError(
                 f"No record has outcome {outcome.column!r} equal to {', '.join(map(repr, outcome.positive))}.",
@@ -146,6 +148,27 @@ def _coerce_positive(positive: list[Any], values: list[Any], dtype: Any) -> list
     return result
 
 
+ALLOWED_FUNCTIONS = (
+    exp.Lower, exp.Upper, exp.Trim, exp.Coalesce, exp.Cast, exp.TryCast, exp.Length, exp.Abs,
+    exp.Connector, exp.Binary, exp.Unary, exp.In, exp.Between,
+)  # fmt: skip
+
+
+def _refuse_queries(condition: exp.Expression, text: str) -> None:
+    """Allow only conditions on the record's own columns.
+
+    No subqueries, tables or functions that could read other data (``read_csv``): only
+    comparisons, boolean logic and a few pure functions.
+    """
+    for node in condition.walk():
+        forbidden = isinstance(node, exp.Query | exp.Subquery | exp.Table | exp.Anonymous)
+        if forbidden or (isinstance(node, exp.Func) and not isinstance(node, ALLOWED_FUNCTIONS)):
+            raise ConfigError(
+                f"outcome.expression may only compare this table's columns with values: {text!r}.",
+                "Remove subqueries and function calls (allowed: lower, upper, trim, coalesce, cast, length, abs).",
+            )
+
+
 def _from_expression(table: Table, outcome: Outcome, dialect: str) -> ResolvedOutcome:
     try:
         condition = sqlglot.condition(outcome.expression, dialect=dialect)
@@ -154,6 +177,7 @@ def _from_expression(table: Table, outcome: Outcome, dialect: str) -> ResolvedOu
             f"outcome.expression is not a single SQL condition: {outcome.expression!r} ({exc.errors[0]['description'] if exc.errors else exc}).",
             "Write one boolean condition such as dealstage = 'closedwon'.",
         ) from None
+    _refuse_queries(condition, outcome.expression)
     for column in condition.find_all(exp.Column):
         if column.name not in table.columns:
             raise unknown_column(column.name, table, "outcome expression")

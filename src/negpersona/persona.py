@@ -168,6 +168,10 @@ class DiscoveryResult:
     def write(self, out_dir: str | Path) -> Path:
         """Write ``personas.json``, ``personas/<id>.yaml`` (and ``raw_top.json``) atomically."""
         out_dir = Path(out_dir)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise DataError(
+                f"--out {out_dir} is a file, not a folder.", "Name a folder for the outputs."
+            )
         with staged_directory(out_dir) as stage:
             (stage / "personas.json").write_text(to_json(self.to_dict()), encoding="utf-8")
             folder = stage / "personas"
@@ -183,15 +187,24 @@ class DiscoveryResult:
         path = Path(out_dir) / "personas.json"
         if not path.exists():
             raise DataError(f"No personas.json in {out_dir}.", "Run 'negpersona discover' first.")
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            baseline=data["baseline"],
-            settings=data["settings"],
-            set_aside=data.get("set_aside", []),
-            personas=[Persona.from_dict(item) for item in data["personas"]],
-            unconfirmed=[Persona.from_dict(item) for item in data.get("unconfirmed", [])],
-            notes=data.get("notes", []),
-        )
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                baseline=data["baseline"],
+                settings=data["settings"],
+                set_aside=data.get("set_aside", []),
+                personas=[Persona.from_dict(item) for item in data["personas"]],
+                unconfirmed=[Persona.from_dict(item) for item in data.get("unconfirmed", [])],
+                notes=data.get("notes", []),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            detail = (
+                f"missing field {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+            )
+            raise DataError(
+                f"{path} is damaged or not a negpersona file ({detail}).",
+                "Run 'negpersona discover' again to rewrite it.",
+            ) from None
 
 
 def _persona_yaml(persona: Persona) -> str:

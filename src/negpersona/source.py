@@ -23,6 +23,7 @@ from negpersona.errors import DataError
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".csv.zst")
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 COPY_INTO_DUCKDB = {"sqlite"}
+FILE_DATABASES = {"sqlite", "duckdb"}
 URL_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -119,7 +120,11 @@ def _read(path: Path, kind: str, location: str, delimiter: str | None) -> Source
             options: dict[str, Any] = {}
             if delimiter:
                 options["delim"] = delimiter
-            table = con.read_csv(location, table_name="data", **options)
+            con.read_csv(location, table_name="raw", **options)
+            # Materialize: a bad value past DuckDB's sniffing sample fails here, inside the try,
+            # and later queries do not parse the file again.
+            con.raw_sql('CREATE TABLE "data" AS SELECT * FROM "raw"')
+            table = con.table("data")
         columns = table.columns
     except Exception as exc:  # DuckDB raises several exception types for unreadable files
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -146,6 +151,13 @@ def _open_url(url: str, table: str | None) -> Source:
     clean = urlunsplit(parts._replace(query=urlencode(query)))
     if parts.scheme == "duckdb" and parts.netloc and not parts.path:
         clean = f"duckdb://{parts.netloc}"  # duckdb://file.db without a leading slash
+    if parts.scheme in FILE_DATABASES:
+        location = Path(parts.netloc + parts.path)
+        if str(location) not in {"", ":memory:"} and not location.exists():
+            raise DataError(
+                f"Database file not found: {location} (from {_redact(url)}).",
+                "Check the path; sqlite:///abs/path.db and duckdb://relative/path.db are both accepted.",
+            )
     try:
         con = ibis.connect(clean)
     except Exception as exc:

@@ -113,7 +113,23 @@ class Spec(_Model):
             self.value: "value column",
             self.cost: "cost column",
         }
-        return {name: role for name, role in roles.items() if name}
+        found = {name: role for name, role in roles.items() if name}
+        for name in self.outcome_expression_columns():
+            found.setdefault(name, "used by the outcome expression")
+        return found
+
+    def outcome_expression_columns(self) -> list[str]:
+        """Columns the outcome expression reads: they define the outcome, so never conditions."""
+        if not self.outcome.expression:
+            return []
+        import sqlglot
+        from sqlglot import exp
+
+        try:
+            tree = sqlglot.parse_one(self.outcome.expression)
+        except sqlglot.errors.ParseError:
+            return []
+        return sorted({column.name for column in tree.find_all(exp.Column)})
 
     def with_overrides(self, **overrides: Any) -> Spec:
         """A copy with top-level or ``discovery`` fields replaced by non-None values."""
@@ -125,10 +141,13 @@ class Spec(_Model):
             if key in discovery_fields:
                 data["discovery"][key] = value
             elif key in {"target", "positive", "kind", "expression"}:
+                if key == "target" and value != data["outcome"].get("column"):
+                    # A new outcome column: the file's expression and positives were for another.
+                    data["outcome"]["expression"] = None
+                    if not overrides.get("positive"):
+                        data["outcome"]["positive"] = None
                 field = "column" if key == "target" else key
                 data["outcome"][field] = list(value) if key == "positive" else value
-                if key == "target":
-                    data["outcome"]["expression"] = None
             elif key in {"value_column", "cost_column"}:
                 data[key.removesuffix("_column")] = value
             elif key in {"exclude", "sensitive", "allow_sensitive"}:
