@@ -28,7 +28,7 @@ import pytest
 
 from negpersona import discover
 from negpersona.conditions import Condition, segment_filter
-from negpersona.discover import prepare
+from negpersona.discovery import prepare
 from negpersona.features import Selector
 
 BANK = Path(__file__).parent / "data" / "bank-full.csv.gz"

@@ -6,7 +6,7 @@
 """
 
 from negpersona.conditions import Condition
-from negpersona.discover import discover
+from negpersona.discovery import discover
 from negpersona.errors import ConfigError, DataError, NegPersonaError
 from negpersona.persona import DiscoveryResult, Persona
 from negpersona.spec import Spec, load_spec

@@ -194,7 +194,7 @@ def discover(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Find negative personas and write personas.json and personas/*.yaml to --out."""
-    from negpersona.discover import discover as run
+    from negpersona.discovery import discover as run
 
     try:
         spec = _spec(config)

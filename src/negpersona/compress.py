@@ -1,8 +1,9 @@
 """Aggregate the data to sufficient statistics in the engine.
 
-One ``GROUP BY`` over the feature codes and the split flag turns millions of records into the
-distinct code combinations with their record count, positives (fits), and value and cost sums.
-The search then runs in NumPy on this weighted table; nothing loops over records in Python.
+The working table carries the fit label, the split flag and the value/cost of each record as
+columns. One ``GROUP BY`` over the feature codes and the split flag turns millions of records into
+the distinct code combinations with their record count, fits, and value and cost sums. The search
+then runs in NumPy on this weighted table; nothing loops over records in Python.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import numpy as np
 from ibis.expr.types import BooleanValue, NumericValue, Table
 
 from negpersona.features import Feature
+
+FIT, CONFIRM, VALUE, COST = "__np_fit", "__np_confirm", "__np_value", "__np_cost"
+BUCKETS = 1_000_000
 
 
 @dataclass
@@ -42,41 +46,75 @@ class CompressedTable:
         )
 
 
-def compress(
+def working_table(
     table: Table,
-    features: list[Feature],
     label: BooleanValue,
     confirm: BooleanValue,
     value: NumericValue | None = None,
     cost: NumericValue | None = None,
-) -> CompressedTable:
-    """Run the aggregation query and fetch the result as NumPy arrays."""
-    keys = {f"f{i}": feature.code_expr(table) for i, feature in enumerate(features)}
-    keys["_confirm"] = confirm
-    metrics = {
-        "_n": ibis._.count(),
-        "_pos": label.cast("int64").sum(),
-    }
+) -> Table:
+    """``table`` with the fit label, split flag, value (of fits) and cost as columns."""
+    columns = {FIT: label, CONFIRM: confirm}
     if value is not None:
-        metrics["_value"] = label.ifelse(value.cast("float64").fill_null(0), 0.0).sum()
+        columns[VALUE] = label.ifelse(value.cast("float64").fill_null(0), 0.0)
     if cost is not None:
-        metrics["_cost"] = cost.cast("float64").fill_null(0).sum()
-    grouped = table.group_by(**keys).aggregate(**metrics).to_pyarrow()
+        columns[COST] = cost.cast("float64").fill_null(0)
+    return table.mutate(**columns)
+
+
+def sample_filter(working: Table, columns: list[str], fraction: float, seed: int) -> BooleanValue:
+    """A seeded, row-order independent Bernoulli filter keeping about ``fraction`` of records.
+
+    A hash of the record's condition columns decides, so the sample is the same in every run
+    (engine sampling with a seed is only repeatable single-threaded).
+    """
+    key = ibis.struct({"seed": ibis.literal(seed), **{c: working[c] for c in columns}}).hash()
+    bucket = ((key % BUCKETS) + BUCKETS) % BUCKETS
+    return bucket < int(round(fraction * BUCKETS))
+
+
+def compress(
+    working: Table, features: list[Feature], keep: BooleanValue | None = None
+) -> CompressedTable:
+    """Run the aggregation query (on the ``keep`` sample if given) and fetch NumPy arrays."""
+    source = working if keep is None else working.filter(keep)
+    keys = {f"f{i}": feature.code_expr(source) for i, feature in enumerate(features)}
+    keys["_confirm"] = source[CONFIRM]
+    metrics = {"_n": ibis._.count(), "_pos": source[FIT].cast("int64").sum()}
+    if VALUE in source.columns:
+        metrics["_value"] = source[VALUE].sum()
+    if COST in source.columns:
+        metrics["_cost"] = source[COST].sum()
+    grouped = source.group_by(**keys).aggregate(**metrics).to_pyarrow()
     rows = grouped.num_rows
     codes = np.empty((rows, len(features)), dtype=np.int16)
     for i in range(len(features)):
         codes[:, i] = grouped.column(f"f{i}").to_numpy(zero_copy_only=False)
     return CompressedTable(
         codes=codes,
-        count=grouped.column("_n").to_numpy(zero_copy_only=False).astype(np.int64),
-        positives=grouped.column("_pos").to_numpy(zero_copy_only=False).astype(np.int64),
-        confirm=grouped.column("_confirm").to_numpy(zero_copy_only=False).astype(bool),
-        value=_optional(grouped, "_value"),
-        cost=_optional(grouped, "_cost"),
+        count=_array(grouped, "_n", np.int64),
+        positives=_array(grouped, "_pos", np.int64),
+        confirm=_array(grouped, "_confirm", bool),
+        value=_array(grouped, "_value", np.float64) if "_value" in grouped.column_names else None,
+        cost=_array(grouped, "_cost", np.float64) if "_cost" in grouped.column_names else None,
     )
 
 
-def _optional(grouped, name: str) -> np.ndarray | None:
-    if name not in grouped.column_names:
-        return None
-    return grouped.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+def split_totals(working: Table) -> dict[bool, dict[str, float]]:
+    """Exact records, fits, value and cost per split, in one query."""
+    metrics = {"n": ibis._.count(), "pos": working[FIT].cast("int64").sum()}
+    if VALUE in working.columns:
+        metrics["value"] = working[VALUE].sum()
+    rows = working.group_by(confirm=working[CONFIRM]).aggregate(**metrics).to_pyarrow().to_pylist()
+    totals = {False: {"n": 0, "pos": 0, "value": 0.0}, True: {"n": 0, "pos": 0, "value": 0.0}}
+    for row in rows:
+        totals[bool(row["confirm"])] = {
+            "n": int(row["n"]),
+            "pos": int(row["pos"] or 0),
+            "value": float(row.get("value") or 0.0),
+        }
+    return totals
+
+
+def _array(grouped, name: str, dtype) -> np.ndarray:
+    return grouped.column(name).to_numpy(zero_copy_only=False).astype(dtype)

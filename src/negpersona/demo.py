@@ -6,7 +6,7 @@ from pathlib import Path
 
 from negpersona.atomic import write_text
 from negpersona.demo_data import generate_leads
-from negpersona.discover import Progress, discover
+from negpersona.discovery import Progress, discover
 from negpersona.persona import DiscoveryResult
 from negpersona.spec import Spec
 

@@ -83,7 +83,8 @@ class DiscoverySettings(_Model):
     max_search_rows: int = Field(
         2_000_000,
         ge=1000,
-        description="Compressed rows above which the search runs on a sample and recounts exactly.",
+        description="Records above which the search runs on a seeded sample of about this many "
+        "records; every reported number is then recounted exactly on all records.",
     )
 
 

@@ -1,0 +1,558 @@
+"""Discovery end to end: data → profile → features → compressed table → search → personas.
+
+The engine does the heavy lifting (profiling, binning, one aggregation); the exact search runs on
+the compressed table in NumPy; statistics decide what becomes a persona: only segments that are
+still clearly below baseline on the confirmation records, after correcting for the number of
+candidates tested.
+
+Large data: above ``max_search_rows`` records the aggregation runs on a seeded sample of records
+and the search, redundancy filters and cover work there; every segment that reaches the user is
+then recounted exactly on all records by the engine (``recount.py``), so all reported numbers and
+tests are exact and only the choice of candidates comes from the sample.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from ibis.expr.types import Table
+
+from negpersona.bitsets import WeightedBitsets
+from negpersona.compress import (
+    CompressedTable,
+    compress,
+    sample_filter,
+    split_totals,
+    working_table,
+)
+from negpersona.conditions import Condition
+from negpersona.errors import ConfigError, DataError
+from negpersona.features import Feature, Selector
+from negpersona.outcome import resolve_outcome, unknown_column
+from negpersona.persona import Confirmation, DiscoveryResult, Persona
+from negpersona.plan import INTERNAL_PREFIX, ColumnPlan, plan_columns
+from negpersona.profile import profile_table
+from negpersona.quality import POSITIVES, RECORDS, NetSavings, WRAcc
+from negpersona.recount import recount
+from negpersona.search import Found, top_k
+from negpersona.select import (
+    drop_diluted_generalizations,
+    drop_near_duplicates,
+    drop_weak_refinements,
+    greedy_cover,
+)
+from negpersona.source import Source, open_source
+from negpersona.spec import Spec
+from negpersona.split import Split, make_split, no_split
+from negpersona.stats import adjust, below_baseline_p_value, rate_interval
+
+Progress = Callable[[str], None]
+MIN_RECORDS_TOTAL = 50
+SAMPLE_SUPPORT_SLACK = 0.8  # search the sample with a lower support so borderline segments survive
+
+
+@dataclass
+class Prepared:
+    """Everything computed before the search: data, features, selectors and compressed rows.
+
+    Exposed so tests and benchmarks can run other algorithms on exactly the same conditions.
+    ``fraction`` is the share of records in the compressed table (1.0 unless sampled).
+    """
+
+    spec: Spec
+    source: Source
+    outcome_description: str
+    dropped_missing: int
+    plan: ColumnPlan
+    split: Split
+    compressed: CompressedTable
+    discovery_rows: CompressedTable
+    confirmation_rows: CompressedTable
+    selectors: list[Selector]
+    table: Table
+    working: Table
+    fraction: float
+    totals: dict[bool, dict[str, float]]
+
+    @property
+    def features(self) -> list[Feature]:
+        return self.plan.features
+
+    @property
+    def sampled(self) -> bool:
+        return self.fraction < 1.0
+
+
+def prepare(
+    data: Any = None,
+    spec: Spec | None = None,
+    *,
+    hold_out: bool = True,
+    progress: Progress | None = None,
+    **overrides: Any,
+) -> Prepared:
+    """Open, profile, discretize and aggregate ``data``: all the engine work of a discovery.
+
+    ``hold_out=False`` puts every record in the discovery part (as ``--raw-top`` does).
+    """
+    say = progress or (lambda _stage: None)
+    spec = (spec or Spec()).with_overrides(**overrides)
+    settings = spec.discovery
+    say("Reading data")
+    source = open_source(
+        data if data is not None else _source_of(spec), delimiter=spec.delimiter, table=spec.table
+    )
+    _check_columns(source, spec)
+    resolved = resolve_outcome(source.table, spec.outcome, source.dialect)
+    table = resolved.table
+
+    say("Profiling columns")
+    columns = [name for name in table.columns if not name.startswith(INTERNAL_PREFIX)]
+    profiles = profile_table(
+        table,
+        bins=settings.bins,
+        max_categories=settings.max_categories,
+        exact_quantiles=source.dialect in {"duckdb", "postgres"},
+        columns=columns,
+    )
+    plan = plan_columns(table, profiles, spec)
+    if not plan.features:
+        raise DataError(
+            f"No usable condition columns in {source.name}.",
+            "All columns were set aside (see 'set aside' reasons); include more columns or allow some.",
+        )
+    split = (
+        make_split(table, settings.confirm_fraction, settings.seed, spec.time, spec.id)
+        if settings.confirm and hold_out
+        else no_split()
+    )
+    working = working_table(
+        table,
+        resolved.label,
+        split.confirm,
+        table[spec.value] if spec.value else None,
+        table[spec.cost] if spec.cost else None,
+    )
+    records = next(iter(profiles.values())).count + next(iter(profiles.values())).missing
+    fraction = min(1.0, settings.max_search_rows / max(records, 1))
+    keep = None
+    if fraction < 1.0:
+        say(f"Aggregating a {fraction:.1%} sample to sufficient statistics")
+        keep = sample_filter(working, [f.column for f in plan.features], fraction, settings.seed)
+    else:
+        say("Aggregating to sufficient statistics")
+    compressed = compress(working, plan.features, keep)
+    if fraction < 1.0:
+        totals = split_totals(working)
+    else:
+        totals = {
+            flag: {
+                "n": int(compressed.count[compressed.confirm == flag].sum()),
+                "pos": int(compressed.positives[compressed.confirm == flag].sum()),
+                "value": float(compressed.value[compressed.confirm == flag].sum())
+                if compressed.value is not None
+                else 0.0,
+            }
+            for flag in (False, True)
+        }
+    selectors = [s for i, feature in enumerate(plan.features) for s in feature.selectors(i)]
+    return Prepared(
+        spec=spec,
+        source=source,
+        outcome_description=resolved.description,
+        dropped_missing=resolved.dropped_missing,
+        plan=plan,
+        split=split,
+        compressed=compressed,
+        discovery_rows=compressed.subset(~compressed.confirm),
+        confirmation_rows=compressed.subset(compressed.confirm),
+        selectors=selectors,
+        table=table,
+        working=working,
+        fraction=fraction,
+        totals=totals,
+    )
+
+
+def discover(
+    data: Any = None,
+    spec: Spec | None = None,
+    *,
+    raw_top: int | None = None,
+    progress: Progress | None = None,
+    **overrides: Any,
+) -> DiscoveryResult:
+    """Find negative personas in ``data`` (path, URL, DataFrame or Ibis table).
+
+    ``spec`` holds the dataset settings (``negpersona.yaml``); keyword ``overrides`` replace
+    single settings (``target=``, ``positive=``, ``depth=``, ``max_rate_ratio=``, …). With
+    ``raw_top=K`` the search runs on all records and the result also holds its K best segments
+    before confirmation and redundancy filtering (for exactness checks against other tools).
+    """
+    say = progress or (lambda _stage: None)
+    prepared = prepare(data, spec, hold_out=raw_top is None, progress=progress, **overrides)
+    run = _Run(prepared)
+
+    say("Searching segments")
+    raw = (
+        run.exact(run.search(3 * raw_top if prepared.sampled else raw_top, None))[:raw_top]
+        if raw_top
+        else None
+    )
+    pool = run.search(run.settings.pool, run.negative)
+
+    say("Filtering redundant segments")
+    candidates = drop_weak_refinements(pool, run.index, run.settings.alpha)
+    candidates = drop_diluted_generalizations(
+        candidates, run.sample_baseline, run.settings.max_rate_ratio
+    )
+    candidates = drop_near_duplicates(candidates, run.index, run.settings.jaccard)
+    candidates = greedy_cover(candidates, run.index, run.settings.max_candidates)
+
+    say("Confirming on held-out records")
+    personas, unconfirmed = run.confirm(candidates)
+    result = run.result(personas, unconfirmed)
+    if raw is not None:
+        result.raw_top = [run.raw_item(item) for item in raw]
+    return result
+
+
+class _Run:
+    """The state of one discovery after preparation: index, measure and exact totals."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.prepared = prepared
+        self.spec = prepared.spec
+        self.settings = prepared.spec.discovery
+        self.selectors = prepared.selectors
+        self.features = np.array([s.feature for s in self.selectors])
+        totals = prepared.totals
+        self.n, self.pos = int(totals[False]["n"]), int(totals[False]["pos"])
+        self.conf_n, self.conf_pos = int(totals[True]["n"]), int(totals[True]["pos"])
+        _check_size(
+            self.n + self.conf_n,
+            self.pos + self.conf_pos,
+            self.n,
+            self.pos,
+            self.settings.min_records,
+            prepared.source.name,
+        )
+        self.baseline = self.pos / self.n
+        self.min_count = max(
+            math.ceil(self.settings.min_support * self.n), self.settings.min_records
+        )
+        rows = prepared.discovery_rows
+        sample_n, sample_pos = int(rows.count.sum()), int(rows.positives.sum())
+        self.sample_baseline = sample_pos / sample_n if sample_n else self.baseline
+        self.measure, channels = _measure(self.spec, sample_n, sample_pos)
+        self.exact_measure, _ = _measure(self.spec, self.n, self.pos)
+        self.index = _index(rows, self.selectors, channels(rows))
+        self.sample_min_count = (
+            max(1, math.floor(self.min_count * prepared.fraction * SAMPLE_SUPPORT_SLACK))
+            if prepared.sampled
+            else self.min_count
+        )
+
+    def negative(self, sums: np.ndarray) -> np.ndarray:
+        ratio = self.settings.max_rate_ratio
+        return (sums[:, POSITIVES] <= ratio * self.sample_baseline * sums[:, RECORDS]) & (
+            self.measure.evaluate(sums) > 0
+        )
+
+    def search(self, k: int, accept) -> list[Found]:
+        return top_k(
+            self.index,
+            self.features,
+            self.measure,
+            depth=self.settings.depth,
+            min_records=self.sample_min_count,
+            k=k,
+            accept=accept,
+        )
+
+    def conditions(self, item: Found) -> list[Condition]:
+        return [c for s in item.selectors for c in self.selectors[s].conditions]
+
+    def exact(self, found: list[Found]) -> list[Found]:
+        """``found`` with exact sums and quality (a no-op unless the search ran on a sample)."""
+        if not self.prepared.sampled:
+            return found
+        counts = recount(self.prepared.working, [self.conditions(item) for item in found])
+        exact = []
+        for i, item in enumerate(found):
+            sums = self._channel_sums(
+                counts.records[i, 0], counts.positives[i, 0], counts.value[i, 0], counts.cost[i, 0]
+            )
+            if sums[RECORDS] >= self.min_count:
+                exact.append(Found(item.selectors, sums, float(self.exact_measure.evaluate(sums))))
+        exact.sort(key=lambda item: -item.quality)
+        return exact
+
+    def _channel_sums(self, records, positives, value, cost) -> np.ndarray:
+        """Channel sums in the order the measure reads them (records, fits, value?, cost?)."""
+        sums = [int(records), int(positives)]
+        if getattr(self.measure, "value_channel", None) is not None:
+            sums.append(int(round(value)))
+        if getattr(self.measure, "cost_channel", None) is not None:
+            sums.append(int(round(cost)))
+        return np.array(sums)
+
+    def _counts(self, candidates: list[Found]):
+        """Per candidate: discovery (n, pos, value) and confirmation (n, pos), exactly."""
+        if self.prepared.sampled:
+            counts = recount(self.prepared.working, [self.conditions(c) for c in candidates])
+            return [
+                (
+                    self._channel_sums(
+                        counts.records[i, 0],
+                        counts.positives[i, 0],
+                        counts.value[i, 0],
+                        counts.cost[i, 0],
+                    ),
+                    float(counts.value[i, 0]),
+                    (int(counts.records[i, 1]), int(counts.positives[i, 1])),
+                )
+                for i in range(len(candidates))
+            ]
+        rows = self.prepared.discovery_rows
+        confirm_rows = self.prepared.confirmation_rows
+        confirm_index = _index(
+            confirm_rows,
+            self.selectors,
+            np.column_stack([confirm_rows.count, confirm_rows.positives]),
+        )
+        found = []
+        for item in candidates:
+            value = 0.0
+            if rows.value is not None:
+                mask = np.ones(rows.rows, dtype=bool)
+                for s in item.selectors:
+                    selector = self.selectors[s]
+                    mask &= np.isin(rows.codes[:, selector.feature], selector.codes)
+                value = float(rows.value[mask].sum())
+            conf = confirm_index.sums(confirm_index.conjunction(item.selectors))
+            found.append((item.sums, value, (int(conf[RECORDS]), int(conf[POSITIVES]))))
+        return found
+
+    def confirm(self, candidates: list[Found]) -> tuple[list[Persona], list[Persona]]:
+        settings = self.settings
+        counts = self._counts(candidates)
+        kept = []
+        for item, (sums, value, conf) in zip(candidates, counts, strict=True):
+            records, positives = int(sums[RECORDS]), int(sums[POSITIVES])
+            # Exact numbers must still describe a negative segment of the minimum size.
+            ratio = settings.max_rate_ratio
+            if records >= self.min_count and positives <= ratio * self.baseline * records:
+                kept.append((item, (sums, value), conf))
+        personas = [self._persona(item, *disc) for item, disc, _ in kept]
+        if self.prepared.split.method == "none":
+            return [], personas
+        conf_rate = self.conf_pos / self.conf_n if self.conf_n else 0.0
+        p_values = [
+            below_baseline_p_value(conf[1], conf[0], conf_rate) if conf_rate > 0 else 1.0
+            for _, _, conf in kept
+        ]
+        adjusted = adjust(p_values, settings.correction)
+        confirmed_items = []
+        for persona, (item, _, conf), p, p_adj in zip(
+            personas, kept, p_values, adjusted, strict=True
+        ):
+            records, positives = conf
+            rate = positives / records if records else 0.0
+            confirmed = bool(
+                records > 0
+                and p_adj < settings.alpha
+                and rate <= settings.max_rate_ratio * conf_rate
+            )
+            persona.confirmation = Confirmation(
+                records=records,
+                positives=positives,
+                rate=rate,
+                rate_ci=rate_interval(positives, records),
+                p_value=p,
+                p_adjusted=p_adj,
+                confirmed=confirmed,
+                baseline_rate=conf_rate,
+            )
+            if confirmed:
+                confirmed_items.append(item)
+        by_key = {
+            item.selectors: persona for (item, _, _), persona in zip(kept, personas, strict=True)
+        }
+        chosen = greedy_cover(confirmed_items, self.index, settings.max_personas)
+        final = [by_key[item.selectors] for item in chosen]
+        rest = [persona for persona in personas if not persona.confirmed]
+        return final, rest
+
+    def _persona(self, item: Found, sums: np.ndarray, value: float) -> Persona:
+        records, positives = int(sums[RECORDS]), int(sums[POSITIVES])
+        rate = positives / records
+        persona = Persona(
+            conditions=self.conditions(item),
+            records=records,
+            positives=positives,
+            share=records / self.n,
+            rate=rate,
+            rate_ci=rate_interval(positives, records),
+            rate_ratio=rate / self.baseline,
+            conversion_share=positives / self.pos,
+            quality=float(self.exact_measure.evaluate(sums)),
+        )
+        total_value = self.prepared.totals[False]["value"]
+        if total_value > 0:
+            persona.value_share = value / total_value
+        return persona
+
+    def raw_item(self, item: Found) -> dict[str, Any]:
+        return {
+            "conditions": [c.to_dict() for c in self.conditions(item)],
+            "records": int(item.sums[RECORDS]),
+            "positives": int(item.sums[POSITIVES]),
+            "quality": item.quality,
+        }
+
+    def result(self, personas: list[Persona], unconfirmed: list[Persona]) -> DiscoveryResult:
+        prepared, settings, spec = self.prepared, self.settings, self.spec
+        total_n, total_pos = self.n + self.conf_n, self.pos + self.conf_pos
+        notes: list[str] = []
+        if prepared.dropped_missing:
+            notes.append(
+                f"{prepared.dropped_missing} records with a missing outcome were left out."
+            )
+        if prepared.split.method == "none":
+            notes.append("No confirmation split was used: every segment is listed as unconfirmed.")
+        if prepared.sampled:
+            notes.append(
+                f"The search ran on a {prepared.fraction:.1%} sample of the records; every reported "
+                "number was recounted exactly on all records."
+            )
+        return DiscoveryResult(
+            baseline={
+                "records": total_n,
+                "positives": total_pos,
+                "rate": total_pos / total_n,
+                "rate_ci": list(rate_interval(total_pos, total_n)),
+                "discovery": {"records": self.n, "positives": self.pos, "rate": self.baseline},
+                "confirmation": {
+                    "records": self.conf_n,
+                    "positives": self.conf_pos,
+                    "rate": self.conf_pos / self.conf_n if self.conf_n else None,
+                },
+            },
+            settings={
+                **settings.model_dump(),
+                "source": prepared.source.name,
+                "outcome": prepared.outcome_description,
+                "outcome_kind": spec.outcome.kind,
+                "id": spec.id,
+                "time": spec.time,
+                "value": spec.value,
+                "cost_column": spec.cost,
+                "exclude": spec.exclude,
+                "allow_sensitive": spec.allow_sensitive,
+                "split": prepared.split.description,
+                "split_method": prepared.split.method,
+                "min_segment_records": self.min_count,
+                "features": len(prepared.features),
+                "selectors": len(self.selectors),
+                "compressed_rows": prepared.compressed.rows,
+                "search_fraction": prepared.fraction,
+                "measure": self.measure.name,
+            },
+            set_aside=prepared.plan.set_aside,
+            personas=personas,
+            unconfirmed=unconfirmed,
+            notes=notes,
+        )
+
+
+def _source_of(spec: Spec) -> str:
+    if not spec.source:
+        raise ConfigError(
+            "No data given.", "Pass a DATA path or URL, or set source: in negpersona.yaml."
+        )
+    return spec.source
+
+
+def _check_columns(source: Source, spec: Spec) -> None:
+    for role, name in [
+        ("id", spec.id),
+        ("time", spec.time),
+        ("value", spec.value),
+        ("cost", spec.cost),
+    ]:
+        if name and name not in source.table.columns:
+            raise unknown_column(name, source.table, role)
+    for name in [*spec.exclude, *spec.allow_sensitive, *spec.sensitive]:
+        if name not in source.table.columns:
+            raise unknown_column(name, source.table, "listed")
+
+
+def _check_size(
+    total_n: int, total_pos: int, n_disc: int, pos_disc: int, min_records: int, name: str
+) -> None:
+    if total_n < MIN_RECORDS_TOTAL:
+        raise DataError(
+            f"Too few records in {name}: {total_n} (need at least {MIN_RECORDS_TOTAL}).",
+            "Personas need enough records to tell a segment from chance; add data.",
+        )
+    if n_disc < 2 * min_records:
+        raise DataError(
+            f"Too few discovery records: {n_disc} (need at least {2 * min_records}).",
+            "Add data, lower --min-records, or lower --confirm-fraction.",
+        )
+    if pos_disc == 0 or total_pos == 0:
+        raise DataError(
+            f"No positive outcomes among the discovery records of {name}.",
+            "Check --target/--positive: a negative persona needs a baseline rate above zero.",
+        )
+
+
+def _measure(spec: Spec, n: int, pos: int):
+    """The ranking measure and the function that builds its channels for a set of rows."""
+    settings = spec.discovery
+    business = settings.measure == "savings" or (
+        (settings.cost is not None or spec.cost) and (settings.value is not None or spec.value)
+    )
+    if not business:
+        return WRAcc(n, pos), _basic_channels
+    if settings.cost is None and not spec.cost:
+        raise DataError(
+            "Business mode needs a cost per record.",
+            "Pass --cost AMOUNT or set cost: COLUMN in the spec.",
+        )
+    if settings.value is None and not spec.value:
+        raise DataError(
+            "Business mode needs a value per conversion.",
+            "Pass --value AMOUNT or set value: COLUMN in the spec.",
+        )
+    use_value_column = settings.value is None and spec.value is not None
+    use_cost_column = settings.cost is None and spec.cost is not None
+    value_channel = 2 if use_value_column else None
+    cost_channel = (3 if use_value_column else 2) if use_cost_column else None
+
+    def channels(part: CompressedTable) -> np.ndarray:
+        columns = [part.count, part.positives]
+        if use_value_column:
+            columns.append(np.rint(np.clip(part.value, 0, None)).astype(np.int64))
+        if use_cost_column:
+            columns.append(np.rint(np.clip(part.cost, 0, None)).astype(np.int64))
+        return np.column_stack(columns)
+
+    measure = NetSavings(settings.cost, settings.value, value_channel, cost_channel)
+    return measure, channels
+
+
+def _basic_channels(rows: CompressedTable) -> np.ndarray:
+    return np.column_stack([rows.count, rows.positives])
+
+
+def _index(
+    rows: CompressedTable, selectors: list[Selector], channels: np.ndarray
+) -> WeightedBitsets:
+    masks = [np.isin(rows.codes[:, s.feature], s.codes) for s in selectors]
+    return WeightedBitsets(masks, channels)
