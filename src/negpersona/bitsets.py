@@ -57,6 +57,8 @@ class WeightedBitsets:
         self._starts = np.asarray(starts, dtype=np.intp)
         self._plane_weights = np.vstack(plane_weights)
         self.words = self._gather.size // 64
+        ends = [*self._starts[1:].tolist(), self.words]
+        self._bounds = list(zip(self._starts.tolist(), ends, strict=True))
         self.full = self.pack(np.ones(self.rows, dtype=bool))
         self.bits = (
             np.vstack([self.pack(mask) for mask in masks])
@@ -74,7 +76,10 @@ class WeightedBitsets:
         single = bits.ndim == 1
         bits = np.atleast_2d(bits)
         counts = np.bitwise_count(bits)
-        planes = np.add.reduceat(counts, self._starts, axis=1, dtype=np.int64)
+        # Per-plane slice sums: several times faster than np.add.reduceat here.
+        planes = np.empty((counts.shape[0], self._starts.size), dtype=np.int64)
+        for plane, (start, end) in enumerate(self._bounds):
+            planes[:, plane] = counts[:, start:end].sum(axis=1, dtype=np.int64)
         result = planes @ self._plane_weights
         return result[0] if single else result
 

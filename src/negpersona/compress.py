@@ -17,7 +17,6 @@ from ibis.expr.types import BooleanValue, NumericValue, Table
 from negpersona.features import Feature
 
 FIT, CONFIRM, VALUE, COST = "__np_fit", "__np_confirm", "__np_value", "__np_cost"
-BUCKETS = 1_000_000
 
 
 @dataclass
@@ -62,17 +61,6 @@ def working_table(
     return table.mutate(**columns)
 
 
-def sample_filter(working: Table, columns: list[str], fraction: float, seed: int) -> BooleanValue:
-    """A seeded, row-order independent Bernoulli filter keeping about ``fraction`` of records.
-
-    A hash of the record's condition columns decides, so the sample is the same in every run
-    (engine sampling with a seed is only repeatable single-threaded).
-    """
-    key = ibis.struct({"seed": ibis.literal(seed), **{c: working[c] for c in columns}}).hash()
-    bucket = ((key % BUCKETS) + BUCKETS) % BUCKETS
-    return bucket < int(round(fraction * BUCKETS))
-
-
 def compress(
     working: Table, features: list[Feature], keep: BooleanValue | None = None
 ) -> CompressedTable:
@@ -98,22 +86,6 @@ def compress(
         value=_array(grouped, "_value", np.float64) if "_value" in grouped.column_names else None,
         cost=_array(grouped, "_cost", np.float64) if "_cost" in grouped.column_names else None,
     )
-
-
-def split_totals(working: Table) -> dict[bool, dict[str, float]]:
-    """Exact records, fits, value and cost per split, in one query."""
-    metrics = {"n": ibis._.count(), "pos": working[FIT].cast("int64").sum()}
-    if VALUE in working.columns:
-        metrics["value"] = working[VALUE].sum()
-    rows = working.group_by(confirm=working[CONFIRM]).aggregate(**metrics).to_pyarrow().to_pylist()
-    totals = {False: {"n": 0, "pos": 0, "value": 0.0}, True: {"n": 0, "pos": 0, "value": 0.0}}
-    for row in rows:
-        totals[bool(row["confirm"])] = {
-            "n": int(row["n"]),
-            "pos": int(row["pos"] or 0),
-            "value": float(row.get("value") or 0.0),
-        }
-    return totals
 
 
 def _array(grouped, name: str, dtype) -> np.ndarray:

@@ -25,8 +25,6 @@ from negpersona.bitsets import WeightedBitsets
 from negpersona.compress import (
     CompressedTable,
     compress,
-    sample_filter,
-    split_totals,
     working_table,
 )
 from negpersona.conditions import Condition
@@ -38,6 +36,7 @@ from negpersona.plan import INTERNAL_PREFIX, ColumnPlan, plan_columns
 from negpersona.profile import profile_table
 from negpersona.quality import POSITIVES, RECORDS, NetSavings, WRAcc
 from negpersona.recount import recount
+from negpersona.sampling import keep_fraction
 from negpersona.search import Found, top_k
 from negpersona.select import (
     drop_diluted_generalizations,
@@ -76,7 +75,7 @@ class Prepared:
     table: Table
     working: Table
     fraction: float
-    totals: dict[bool, dict[str, float]]
+    totals: dict[bool, dict[str, float]] | None
 
     @property
     def features(self) -> list[Feature]:
@@ -110,21 +109,6 @@ def prepare(
     resolved = resolve_outcome(source.table, spec.outcome, source.dialect)
     table = resolved.table
 
-    say("Profiling columns")
-    columns = [name for name in table.columns if not name.startswith(INTERNAL_PREFIX)]
-    profiles = profile_table(
-        table,
-        bins=settings.bins,
-        max_categories=settings.max_categories,
-        exact_quantiles=source.dialect in {"duckdb", "postgres"},
-        columns=columns,
-    )
-    plan = plan_columns(table, profiles, spec)
-    if not plan.features:
-        raise DataError(
-            f"No usable condition columns in {source.name}.",
-            "All columns were set aside (see 'set aside' reasons); include more columns or allow some.",
-        )
     split = (
         make_split(table, settings.confirm_fraction, settings.seed, spec.time, spec.id)
         if settings.confirm and hold_out
@@ -137,28 +121,37 @@ def prepare(
         table[spec.value] if spec.value else None,
         table[spec.cost] if spec.cost else None,
     )
-    records = next(iter(profiles.values())).count + next(iter(profiles.values())).missing
+    columns = [name for name in table.columns if not name.startswith(INTERNAL_PREFIX)]
+    records = int(table.count().to_pyarrow().as_py())
     fraction = min(1.0, settings.max_search_rows / max(records, 1))
-    keep = None
+    searched = working
     if fraction < 1.0:
-        say(f"Aggregating a {fraction:.1%} sample to sufficient statistics")
-        keep = sample_filter(working, [f.column for f in plan.features], fraction, settings.seed)
-    else:
-        say("Aggregating to sufficient statistics")
-    compressed = compress(working, plan.features, keep)
-    if fraction < 1.0:
-        totals = split_totals(working)
-    else:
-        totals = {
-            flag: {
-                "n": int(compressed.count[compressed.confirm == flag].sum()),
-                "pos": int(compressed.positives[compressed.confirm == flag].sum()),
-                "value": float(compressed.value[compressed.confirm == flag].sum())
-                if compressed.value is not None
-                else 0.0,
-            }
-            for flag in (False, True)
-        }
+        # One seeded sample, kept in the engine, serves profiling, binning and the search.
+        say(f"Sampling {fraction:.1%} of {records:,} records for the search")
+        searched = _materialized(
+            working.filter(keep_fraction(working, columns, fraction, settings.seed, "search:"))
+        )
+
+    say("Profiling columns")
+    profiles = profile_table(
+        searched,
+        bins=settings.bins,
+        max_categories=settings.max_categories,
+        exact_quantiles=source.dialect in {"duckdb", "postgres"},
+        columns=columns,
+        max_rows=max(settings.max_search_rows, 1) * 2,
+    )
+    plan = plan_columns(searched, profiles, spec)
+    if not plan.features:
+        raise DataError(
+            f"No usable condition columns in {source.name}.",
+            "All columns were set aside (see 'set aside' reasons); include more columns or allow some.",
+        )
+    say("Aggregating to sufficient statistics")
+    compressed = compress(searched, plan.features)
+    # Exact totals come from the compressed table, or with a sample from the final recount.
+    source_rows = compressed if fraction == 1.0 else None
+    totals = _totals(source_rows) if source_rows is not None else None
     selectors = [s for i, feature in enumerate(plan.features) for s in feature.selectors(i)]
     return Prepared(
         spec=spec,
@@ -230,7 +223,32 @@ class _Run:
         self.settings = prepared.spec.discovery
         self.selectors = prepared.selectors
         self.features = np.array([s.feature for s in self.selectors])
-        totals = prepared.totals
+        rows = prepared.discovery_rows
+        sample_n, sample_pos = int(rows.count.sum()), int(rows.positives.sum())
+        self.sample_baseline = sample_pos / sample_n if sample_n else 0.0
+        self.measure, channels = _measure(self.spec, sample_n, sample_pos)
+        self.index = _index(rows, self.selectors, channels(rows))
+        self._set_totals(prepared.totals or self._estimated_totals())
+        self.sample_min_count = (
+            max(1, math.floor(self.min_count * prepared.fraction * SAMPLE_SUPPORT_SLACK))
+            if prepared.sampled
+            else self.min_count
+        )
+
+    def _estimated_totals(self) -> dict[bool, dict[str, float]]:
+        """Totals scaled up from the sample, until the first exact recount replaces them."""
+        rows, fraction = self.prepared.compressed, self.prepared.fraction
+        return {
+            flag: {
+                "n": round(rows.count[rows.confirm == flag].sum() / fraction),
+                "pos": round(rows.positives[rows.confirm == flag].sum() / fraction),
+                "value": 0.0,
+            }
+            for flag in (False, True)
+        }
+
+    def _set_totals(self, totals: dict[bool, dict[str, float]]) -> None:
+        self.totals = totals
         self.n, self.pos = int(totals[False]["n"]), int(totals[False]["pos"])
         self.conf_n, self.conf_pos = int(totals[True]["n"]), int(totals[True]["pos"])
         _check_size(
@@ -239,23 +257,13 @@ class _Run:
             self.n,
             self.pos,
             self.settings.min_records,
-            prepared.source.name,
+            self.prepared.source.name,
         )
         self.baseline = self.pos / self.n
         self.min_count = max(
             math.ceil(self.settings.min_support * self.n), self.settings.min_records
         )
-        rows = prepared.discovery_rows
-        sample_n, sample_pos = int(rows.count.sum()), int(rows.positives.sum())
-        self.sample_baseline = sample_pos / sample_n if sample_n else self.baseline
-        self.measure, channels = _measure(self.spec, sample_n, sample_pos)
         self.exact_measure, _ = _measure(self.spec, self.n, self.pos)
-        self.index = _index(rows, self.selectors, channels(rows))
-        self.sample_min_count = (
-            max(1, math.floor(self.min_count * prepared.fraction * SAMPLE_SUPPORT_SLACK))
-            if prepared.sampled
-            else self.min_count
-        )
 
     def negative(self, sums: np.ndarray) -> np.ndarray:
         ratio = self.settings.max_rate_ratio
@@ -282,6 +290,7 @@ class _Run:
         if not self.prepared.sampled:
             return found
         counts = recount(self.prepared.working, [self.conditions(item) for item in found])
+        self._set_totals(counts.totals)
         exact = []
         for i, item in enumerate(found):
             sums = self._channel_sums(
@@ -305,6 +314,7 @@ class _Run:
         """Per candidate: discovery (n, pos, value) and confirmation (n, pos), exactly."""
         if self.prepared.sampled:
             counts = recount(self.prepared.working, [self.conditions(c) for c in candidates])
+            self._set_totals(counts.totals)
             return [
                 (
                     self._channel_sums(
@@ -402,7 +412,7 @@ class _Run:
             conversion_share=positives / self.pos,
             quality=float(self.exact_measure.evaluate(sums)),
         )
-        total_value = self.prepared.totals[False]["value"]
+        total_value = self.totals[False]["value"]
         if total_value > 0:
             persona.value_share = value / total_value
         return persona
@@ -468,6 +478,27 @@ class _Run:
             unconfirmed=unconfirmed,
             notes=notes,
         )
+
+
+def _totals(rows: CompressedTable) -> dict[bool, dict[str, float]]:
+    return {
+        flag: {
+            "n": int(rows.count[rows.confirm == flag].sum()),
+            "pos": int(rows.positives[rows.confirm == flag].sum()),
+            "value": float(rows.value[rows.confirm == flag].sum())
+            if rows.value is not None
+            else 0.0,
+        }
+        for flag in (False, True)
+    }
+
+
+def _materialized(table: Table) -> Table:
+    """Keep ``table`` in its engine (a temporary table) so later queries skip the big scan."""
+    try:
+        return table.cache()
+    except Exception:  # an engine without temporary tables: query the expression each time
+        return table
 
 
 def _source_of(spec: Spec) -> str:

@@ -16,6 +16,8 @@ import ibis
 import ibis.expr.datatypes as dt
 from ibis.expr.types import Table
 
+from negpersona.sampling import keep_fraction
+
 TEXT_MIN_AVG_LENGTH = 30
 ID_NAME_TOKENS = {"id", "uuid", "guid", "key", "email", "phone", "name", "record"}
 
@@ -61,13 +63,25 @@ def profile_table(
     max_categories: int = 20,
     exact_quantiles: bool = True,
     columns: list[str] | None = None,
+    max_rows: int = 1_000_000,
 ) -> dict[str, ColumnProfile]:
-    """Profile ``columns`` (default: all) of ``table`` in a few engine queries."""
+    """Profile ``columns`` (default: all) of ``table`` in a few engine queries.
+
+    Tables over ``max_rows`` records are profiled on a seeded sample of about that size.
+    """
     schema = table.schema()
     names = list(columns) if columns is not None else list(schema.names)
     total = int(table.count().to_pyarrow().as_py())
     if not names:
         return {}
+    if total > max_rows:
+        # Exact quantiles over 10M rows take a minute; a seeded sample gives the same readable
+        # cut points (rounded to two digits) in seconds. Counts are scaled estimates then.
+        sample = table.filter(
+            keep_fraction(table, names, max_rows / total, seed=0, salt="profile:")
+        )
+        table = _cached(sample)
+        total = int(table.count().to_pyarrow().as_py())
 
     metrics: dict[str, Any] = {}
     for i, name in enumerate(names):
@@ -113,6 +127,14 @@ def profile_table(
             _fill_top_values(table, profile, max_categories)
         profiles[name] = profile
     return profiles
+
+
+def _cached(table: Table) -> Table:
+    """Materialize ``table`` in its backend when it can (later queries then skip the scan)."""
+    try:
+        return table.cache()
+    except Exception:  # backends without temporary tables: query the view
+        return table
 
 
 def _infer_kind(profile: ColumnProfile, dtype: dt.DataType, total: int) -> str:

@@ -24,6 +24,7 @@ class SegmentCounts:
     positives: np.ndarray
     value: np.ndarray
     cost: np.ndarray
+    totals: dict[bool, dict[str, float]] | None = None  # all records per split
 
 
 def recount(working: Table, segments: list[list[Condition]]) -> SegmentCounts:
@@ -32,10 +33,10 @@ def recount(working: Table, segments: list[list[Condition]]) -> SegmentCounts:
     counts = SegmentCounts(
         np.zeros(shape, np.int64), np.zeros(shape, np.int64), np.zeros(shape), np.zeros(shape)
     )
-    if not segments:
-        return counts
-    metrics = {}
     fit = working[FIT]
+    metrics = {"_n": fit.count(), "_pos": fit.cast("int64").sum()}
+    if VALUE in working.columns:
+        metrics["_v"] = working[VALUE].sum()
     for i, conditions in enumerate(segments):
         inside = segment_filter(working, conditions)
         metrics[f"n{i}"] = inside.cast("int64").sum()
@@ -45,8 +46,14 @@ def recount(working: Table, segments: list[list[Condition]]) -> SegmentCounts:
         if COST in working.columns:
             metrics[f"c{i}"] = inside.ifelse(working[COST], 0.0).sum()
     rows = working.group_by(split=working[CONFIRM]).aggregate(**metrics).to_pyarrow().to_pylist()
+    counts.totals = {flag: {"n": 0, "pos": 0, "value": 0.0} for flag in (False, True)}
     for row in rows:
         column = 1 if row["split"] else 0
+        counts.totals[bool(row["split"])] = {
+            "n": int(row["_n"]),
+            "pos": int(row["_pos"] or 0),
+            "value": float(row.get("_v") or 0.0),
+        }
         for i in range(len(segments)):
             counts.records[i, column] = int(row[f"n{i}"] or 0)
             counts.positives[i, column] = int(row[f"p{i}"] or 0)

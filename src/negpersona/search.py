@@ -69,6 +69,7 @@ def top_k(
     threshold = -np.inf
 
     stack: list[tuple[tuple[int, ...], np.ndarray, int, float]] = [((), index.full, -1, np.inf)]
+    buffer = np.empty_like(index.bits)  # reused for every batch of children
     expanded = 0
     while stack:
         prefix, bits, last_feature, bound = stack.pop()
@@ -77,7 +78,7 @@ def top_k(
         start = int(first_after[last_feature + 1])
         if start >= count:
             continue
-        children = index.bits[start:] & bits
+        children = np.bitwise_and(index.bits[start:], bits, out=buffer[: count - start])
         sums = index.sums(children)
         records = sums[:, RECORDS]
         supported = records >= min_records
@@ -99,11 +100,13 @@ def top_k(
         if len(prefix) + 1 < depth:
             estimate = measure.optimistic(sums)
             grow = np.flatnonzero(supported & (estimate > threshold))
-            for i in grow[np.argsort(estimate[grow], kind="stable")]:
+            kept = children[grow].copy() if grow.size else children[:0]
+            for j in np.argsort(estimate[grow], kind="stable"):
+                i = grow[j]
                 stack.append(
                     (
                         (*prefix, start + int(i)),
-                        children[i],
+                        kept[j],
                         int(features[start + i]),
                         float(estimate[i]),
                     )

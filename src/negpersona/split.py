@@ -14,8 +14,7 @@ import ibis
 from ibis.expr.types import BooleanValue, Table
 
 from negpersona.errors import DataError
-
-BUCKETS = 10_000
+from negpersona.sampling import keep_fraction
 
 
 @dataclass
@@ -35,15 +34,9 @@ def make_split(
     """The confirmation flag for each record of ``table``."""
     if time_column:
         return _time_split(table, fraction, time_column)
-    if id_column:
-        key = table[id_column].cast("string")
-        basis = f"seeded hash of {id_column}"
-    else:
-        key = ibis.struct({name: table[name] for name in table.columns}).cast("string")
-        basis = "seeded hash of each record"
-    salted = ibis.literal(f"negpersona:{seed}:") + key.fill_null("")
-    bucket = ((salted.hash() % BUCKETS) + BUCKETS) % BUCKETS
-    confirm = bucket < int(round(fraction * BUCKETS))
+    columns = [id_column] if id_column else list(table.columns)
+    basis = f"seeded hash of {id_column}" if id_column else "seeded hash of each record"
+    confirm = keep_fraction(table, columns, fraction, seed, salt="split:")
     return Split(
         confirm, "random", f"random {fraction:.0%} for confirmation ({basis}, seed {seed})"
     )
