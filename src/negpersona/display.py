@@ -37,36 +37,36 @@ def summary_lines(result: DiscoveryResult) -> list[str]:
 
 
 def personas_table(result: DiscoveryResult) -> Table:
-    table = Table(title="Negative personas", show_lines=True)
-    for header in (
-        "#",
-        "Persona",
-        "Size",
-        "Rate [95% CI]",
-        "Share of fits",
-        "Confirmation rate [95% CI]",
-        "Ratio",
-    ):
-        table.add_column(header, overflow="fold")
+    """One row per persona, then the unconfirmed candidates; baselines in the caption."""
+    base = result.baseline.get("discovery", result.baseline)
+    held_out = result.baseline.get("confirmation") or {}
+    caption = f"Baseline {pct(base['rate'])} on discovery records"
+    if held_out.get("rate") is not None:
+        caption += f", {pct(held_out['rate'])} on held-out records"
+    table = Table(title="Negative personas", caption=caption + ".", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("Persona", ratio=3, overflow="fold")
+    table.add_column("Size", justify="right")
+    table.add_column("Rate [95% CI]", justify="right")
+    table.add_column("Fits", justify="right")
+    table.add_column("Held-out rate", justify="right")
+    table.add_column("Ratio", justify="right")
     rows: list[tuple[str, Persona]] = [(str(i), p) for i, p in enumerate(result.personas, 1)]
     rows += [("–", p) for p in result.unconfirmed]
-    baseline = result.baseline.get("discovery", result.baseline)["rate"]
     for label, persona in rows:
         conf = persona.confirmation
-        status = "" if persona.confirmed else " [dim](not confirmed)[/]"
+        status = "" if persona.confirmed else "\n[dim](not confirmed)[/]"
+        held = "–" if conf is None else f"{pct(conf.rate)} {interval(conf.rate_ci)}"
+        ratio = f"{persona.rate_ratio:.2f}"
+        if conf is not None and conf.baseline_rate:
+            ratio += f" / {conf.rate / conf.baseline_rate:.2f}"
         table.add_row(
             label,
             escape(persona.name) + status,
-            f"{persona.records:,} ({pct(persona.share)})",
-            f"{pct(persona.rate)} {interval(persona.rate_ci)} vs {pct(baseline)}",
+            f"{persona.records:,}\n{pct(persona.share)}",
+            f"{pct(persona.rate)}\n{interval(persona.rate_ci)}",
             pct(persona.conversion_share),
-            "–"
-            if conf is None
-            else f"{pct(conf.rate)} {interval(conf.rate_ci)} vs {pct(conf.baseline_rate)}",
-            f"{persona.rate_ratio:.2f}"
-            if conf is None
-            else f"{persona.rate_ratio:.2f} / {conf.rate / conf.baseline_rate:.2f}"
-            if conf.baseline_rate
-            else f"{persona.rate_ratio:.2f}",
+            held.replace(" ", "\n", 1),
+            ratio,
         )
     return table
