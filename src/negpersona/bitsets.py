@@ -10,7 +10,7 @@ that channel's plane ``b``, and that plane's popcount is multiplied by ``2**b``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -22,7 +22,7 @@ class WeightedBitsets:
     boolean row mask per selector.
     """
 
-    def __init__(self, masks: Sequence[np.ndarray], channels: np.ndarray) -> None:
+    def __init__(self, masks: Iterable[np.ndarray], channels: np.ndarray) -> None:
         channels = np.asarray(channels, dtype=np.int64)
         if channels.ndim != 2:
             raise ValueError("channels must be a (rows, channels) array")
@@ -60,11 +60,8 @@ class WeightedBitsets:
         ends = [*self._starts[1:].tolist(), self.words]
         self._bounds = list(zip(self._starts.tolist(), ends, strict=True))
         self.full = self.pack(np.ones(self.rows, dtype=bool))
-        self.bits = (
-            np.vstack([self.pack(mask) for mask in masks])
-            if len(masks)
-            else np.zeros((0, self.words), dtype=np.uint64)
-        )
+        packed = [self.pack(mask) for mask in masks]  # masks may be a generator: one at a time
+        self.bits = np.vstack(packed) if packed else np.zeros((0, self.words), dtype=np.uint64)
 
     def pack(self, mask: np.ndarray) -> np.ndarray:
         """The bitset (uint64 words) of a boolean row mask."""

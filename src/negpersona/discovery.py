@@ -14,7 +14,7 @@ tests are exact and only the choice of candidates comes from the sample.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -585,5 +585,17 @@ def _basic_channels(rows: CompressedTable) -> np.ndarray:
 def _index(
     rows: CompressedTable, selectors: list[Selector], channels: np.ndarray
 ) -> WeightedBitsets:
-    masks = [np.isin(rows.codes[:, s.feature], s.codes) for s in selectors]
-    return WeightedBitsets(masks, channels)
+    return WeightedBitsets(_masks(rows, selectors), channels)
+
+
+def _masks(rows: CompressedTable, selectors: list[Selector]) -> Iterator[np.ndarray]:
+    """Row masks of the selectors, one at a time, by table look-up on each feature's codes."""
+    columns: dict[int, np.ndarray] = {}
+    for selector in selectors:
+        if selector.feature not in columns:  # contiguous copy, shifted so missing (-1) is 0
+            columns[selector.feature] = rows.codes[:, selector.feature].astype(np.intp) + 1
+        codes = columns[selector.feature]
+        size = max(int(codes.max(initial=0)), max(selector.codes) + 1) + 1
+        lookup = np.zeros(size, dtype=bool)
+        lookup[np.asarray(selector.codes, dtype=np.intp) + 1] = True
+        yield lookup[codes]

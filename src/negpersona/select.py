@@ -12,25 +12,30 @@ import numpy as np
 from negpersona.bitsets import WeightedBitsets
 from negpersona.quality import POSITIVES, RECORDS
 from negpersona.search import Found
-from negpersona.stats import refinement_p_value
+from negpersona.stats import refinement_p_values
 
 
 def drop_weak_refinements(found: list[Found], index: WeightedBitsets, alpha: float) -> list[Found]:
     """Keep segments whose every condition lowers the rate significantly against its parent."""
-    kept: list[Found] = []
-    for item in found:
-        child = (int(item.sums[RECORDS]), int(item.sums[POSITIVES]))
-        strong = True
-        if len(item.selectors) > 1:
-            for drop in range(len(item.selectors)):
-                parent = item.selectors[:drop] + item.selectors[drop + 1 :]
-                sums = index.sums(index.conjunction(parent))
-                if refinement_p_value(child, (int(sums[RECORDS]), int(sums[POSITIVES]))) >= alpha:
-                    strong = False
-                    break
-        if strong:
-            kept.append(item)
-    return kept
+    owners: list[int] = []
+    children: list[tuple[int, int]] = []
+    parents: list[np.ndarray] = []
+    for position, item in enumerate(found):
+        if len(item.selectors) < 2:
+            continue
+        for drop in range(len(item.selectors)):
+            parent = item.selectors[:drop] + item.selectors[drop + 1 :]
+            owners.append(position)
+            children.append((int(item.sums[RECORDS]), int(item.sums[POSITIVES])))
+            parents.append(index.conjunction(parent))
+    weak: set[int] = set()
+    if parents:
+        sums = index.sums(np.vstack(parents))
+        p_values = refinement_p_values(
+            np.array(children), sums[:, [RECORDS, POSITIVES]].astype(np.int64)
+        )
+        weak = {owner for owner, p in zip(owners, p_values, strict=True) if p >= alpha}
+    return [item for position, item in enumerate(found) if position not in weak]
 
 
 def drop_near_duplicates(

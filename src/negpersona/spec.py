@@ -81,7 +81,7 @@ class DiscoverySettings(_Model):
     pool: int = Field(200, ge=10, le=100_000, description="Best segments kept by the search.")
     seed: int = 0
     max_search_rows: int = Field(
-        500_000,
+        250_000,
         ge=1000,
         description="Records above which the search runs on a seeded sample of about this many "
         "records; every reported number is then recounted exactly on all records.",

@@ -43,6 +43,18 @@ def refinement_p_value(child: tuple[int, int], parent: tuple[int, int]) -> float
     return float(stats.fisher_exact(table, alternative="less").pvalue)
 
 
+def refinement_p_values(children: np.ndarray, parents: np.ndarray) -> np.ndarray:
+    """Vectorized :func:`refinement_p_value` for rows of ``(records, positives)``.
+
+    Fisher's one-sided p-value is the hypergeometric probability of at most the child's fits
+    when the parent's fits fall at random between the child and the rest of the parent.
+    """
+    child_n, child_pos = children[:, 0], children[:, 1]
+    parent_n, parent_pos = parents[:, 0], parents[:, 1]
+    p_values = stats.hypergeom.cdf(child_pos, parent_n, parent_pos, child_n)
+    return np.where(parent_n > child_n, p_values, 1.0)
+
+
 def adjust(p_values: list[float], method: str = "holm") -> list[float]:
     """Adjusted p-values across a family of tests (Holm or Benjamini–Hochberg)."""
     if not p_values:
