@@ -30,6 +30,7 @@ from negpersona import discover
 from negpersona.conditions import Condition, segment_filter
 from negpersona.discovery import prepare
 from negpersona.features import Selector
+from negpersona.interop import OneSelectorPerColumn, pysubgroup_task, to_pysubgroup
 
 BANK = Path(__file__).parent / "data" / "bank-full.csv.gz"
 BANK_OPTIONS: dict[str, Any] = {
@@ -69,38 +70,6 @@ def selector_mask(frame: pd.DataFrame, selector: Selector) -> np.ndarray:
     for condition in selector.conditions:
         mask &= condition_mask(frame, condition)
     return mask
-
-
-def to_pysubgroup(selector: Selector):
-    """The pysubgroup selector covering the same rows as ``selector``.
-
-    ``=`` → EqualitySelector; ``<`` / ``>=`` / a range → IntervalSelector (lb ≤ x < ub, with ±inf
-    for an open side; NaN compares false on both sides, like SQL NULL); ``is_missing`` →
-    EqualitySelector(column, NaN), which pysubgroup evaluates as ``pd.isnull``.
-    """
-    assert all(c.column == selector.column for c in selector.conditions)
-    ops = {c.op: c.value for c in selector.conditions}
-    assert len(ops) == len(selector.conditions), selector
-    if set(ops) == {"is_missing"}:
-        return ps.EqualitySelector(selector.column, np.nan)
-    if set(ops) == {"="}:
-        return ps.EqualitySelector(selector.column, ops["="])
-    assert set(ops) <= {"<", ">="}, selector
-    return ps.IntervalSelector(selector.column, ops.get(">=", -math.inf), ops.get("<", math.inf))
-
-
-class DistinctAttributes:
-    """Reject conjunctions with two selectors on one attribute.
-
-    Monotone in pysubgroup's sense (once violated, every refinement violates it too), so the
-    algorithms check it before expanding a node and prune the whole branch.
-    """
-
-    is_monotone = True
-
-    def is_satisfied(self, subgroup, statistics=None, data=None) -> bool:
-        names = [selector.attribute_name for selector in subgroup.selectors]
-        return len(names) == len(set(names))
 
 
 def oracle_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -179,18 +148,12 @@ class Oracle:
 
     def search(self, depth: int, min_count: int, algorithm, size: int = K + EXTRA):
         """pysubgroup's best ``size`` segments as (quality, key), best first; root dropped."""
-        space = [to_pysubgroup(s) for s in self.selectors]
+        task = pysubgroup_task(
+            self.frame, "y", self.selectors, depth=depth, min_count=min_count, result_set_size=size
+        )
+        space = task.search_space
         back = {selector: i for i, selector in enumerate(space)}
         assert len(back) == len(space)
-        task = ps.SubgroupDiscoveryTask(
-            self.frame,
-            ps.BinaryTarget("y", False),
-            space,
-            ps.WRAccQF(),
-            result_set_size=size,
-            depth=depth,
-            constraints=[ps.MinSupportConstraint(min_count), DistinctAttributes()],
-        )
         with np.errstate(divide="ignore", invalid="ignore"):  # empty subgroups: 0/0
             result = algorithm.execute(task)
         found = []
@@ -321,7 +284,7 @@ def test_distinct_attributes_constraint() -> None:
     a1 = ps.IntervalSelector("a", 0, 5)
     a2 = ps.IntervalSelector("a", 5, math.inf)
     b = ps.EqualitySelector("b", "x")
-    constraint = DistinctAttributes()
+    constraint = OneSelectorPerColumn()
     assert constraint.is_monotone
     assert constraint.is_satisfied(ps.Conjunction([a1, b]))
     assert not constraint.is_satisfied(ps.Conjunction([a1, a2]))
