@@ -191,11 +191,10 @@ def discover(
     run = _Run(prepared)
 
     say("Searching segments")
-    raw = (
-        run.exact(run.search(3 * raw_top if prepared.sampled else raw_top, None))[:raw_top]
-        if raw_top
-        else None
-    )
+    raw = None
+    if raw_top:  # unfiltered top-k; on a sample, 3×k candidates recounted exactly
+        wanted = 3 * raw_top if prepared.sampled else raw_top
+        raw = run.exact(run.search(wanted, None))[:raw_top]
     pool = run.search(run.settings.pool, run.negative)
 
     say("Filtering redundant segments")
