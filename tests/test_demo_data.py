@@ -15,10 +15,12 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
+import negpersona.demo_data as demo_data
 from negpersona.demo_data import (
     PLANTED_SEGMENTS,
     RED_HERRINGS,
     PlantedSegment,
+    generate_demo_tables,
     generate_leads,
 )
 
@@ -291,3 +293,36 @@ def test_names_and_descriptions_use_neutral_language() -> None:
         assert not banned.search(seg.name), seg.name
         assert not banned.search(seg.description), seg.name
         assert len(seg.description) > 40, seg.name
+
+
+# --- relation to the demo tables (details in test_demo_tables.py) -----------------------
+
+
+def test_public_api() -> None:
+    for name in demo_data.__all__:
+        assert hasattr(demo_data, name), name
+    assert {"generate_demo_tables", "DemoTables", "PlantedProblem"} <= set(demo_data.__all__)
+
+
+def test_demo_tables_leave_generate_leads_alone() -> None:
+    """Building the demo tables neither changes nor depends on a shared random state."""
+    before = generate_leads(3_000, 21)
+    tables = generate_demo_tables(3_000, 21)
+    pd.testing.assert_frame_equal(generate_leads(3_000, 21), before)
+    assert set(tables.leads["lead_id"]) == set(before["lead_id"])
+    kept = ["lead_source", "demo_requested", "email_domain_type", "budget_band"]
+    unique = tables.leads.drop_duplicates("lead_id", keep="first").reset_index(drop=True)
+    pd.testing.assert_frame_equal(unique[kept], before[kept])
+
+
+def test_planted_segments_survive_in_demo_tables() -> None:
+    """The planted segments stay strong in the demo lead table once immature rows are
+    left out (the audit is expected to drop them)."""
+    tables = generate_demo_tables(N, SEED)
+    leads = tables.leads.drop_duplicates("lead_id")
+    end = leads["created_at"].max()
+    mature = leads[leads["created_at"] <= end - pd.Timedelta(days=60)]
+    y = mature["converted"].to_numpy()
+    for segment in PLANTED_SEGMENTS:
+        mask = segment.members(mature).to_numpy()
+        assert _rate(y, mask) <= 0.2 * y.mean(), segment.name

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from negpersona.plan import INTERNAL_PREFIX, ColumnPlan, plan_columns
 from negpersona.profile import profile_table
 from negpersona.quality import POSITIVES, RECORDS, NetSavings, WRAcc
 from negpersona.recount import recount
+from negpersona.relations import attach_related, infer_roles
 from negpersona.sampling import keep_fraction
 from negpersona.search import Found, top_k
 from negpersona.select import (
@@ -76,6 +77,8 @@ class Prepared:
     working: Table
     fraction: float
     totals: dict[bool, dict[str, float]] | None
+    roles: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
 
     @property
     def features(self) -> list[Feature]:
@@ -92,11 +95,13 @@ def prepare(
     *,
     hold_out: bool = True,
     progress: Progress | None = None,
+    frames: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> Prepared:
     """Open, profile, discretize and aggregate ``data``: all the engine work of a discovery.
 
     ``hold_out=False`` puts every record in the discovery part (as ``--raw-top`` does).
+    ``frames`` maps names used as ``related[].source`` to DataFrames (Python API).
     """
     say = progress or (lambda _stage: None)
     spec = (spec or Spec()).with_overrides(**overrides)
@@ -105,6 +110,17 @@ def prepare(
     source = open_source(
         data if data is not None else _source_of(spec), delimiter=spec.delimiter, table=spec.table
     )
+    origins: dict[str, str] = {}
+    if spec.related:
+        say("Joining related tables")
+        joined, origins = attach_related(
+            source.table,
+            spec.related,
+            backend=source.backend,
+            reference_time=spec.reference_time,
+            frames=frames,
+        )
+        source.table = _materialized(joined)  # the joins run once, not in every later query
     _check_columns(source, spec)
     resolved = resolve_outcome(source.table, spec.outcome, source.dialect)
     table = resolved.table
@@ -142,6 +158,12 @@ def prepare(
         max_rows=max(settings.max_search_rows, 1) * 2,
     )
     plan = plan_columns(searched, profiles, spec)
+    roles = infer_roles(
+        {name: profiles[name] for name in profiles if name not in spec.special_columns()},
+        spec.related,
+        spec.roles,
+        origins=origins,
+    )
     if not plan.features:
         raise DataError(
             f"No usable condition columns in {source.name}.",
@@ -168,6 +190,8 @@ def prepare(
         working=working,
         fraction=fraction,
         totals=totals,
+        roles=roles,
+        origins=origins,
     )
 
 
@@ -177,6 +201,7 @@ def discover(
     *,
     raw_top: int | None = None,
     progress: Progress | None = None,
+    frames: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> DiscoveryResult:
     """Find negative personas in ``data`` (path, URL, DataFrame or Ibis table).
@@ -187,7 +212,9 @@ def discover(
     before confirmation and redundancy filtering (for exactness checks against other tools).
     """
     say = progress or (lambda _stage: None)
-    prepared = prepare(data, spec, hold_out=raw_top is None, progress=progress, **overrides)
+    prepared = prepare(
+        data, spec, hold_out=raw_top is None, progress=progress, frames=frames, **overrides
+    )
     run = _Run(prepared)
 
     say("Searching segments")
@@ -470,6 +497,8 @@ class _Run:
                 "selectors": len(self.selectors),
                 "compressed_rows": prepared.compressed.rows,
                 "search_fraction": prepared.fraction,
+                "roles": prepared.roles,
+                "derived_columns": prepared.origins,
                 "measure": self.measure.name,
             },
             set_aside=prepared.plan.set_aside,

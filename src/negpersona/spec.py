@@ -9,6 +9,7 @@ every CLI option can also be set here, and an option given on the command line w
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from negpersona.errors import ConfigError
+from negpersona.relations import Related, Role
 
 OutcomeKind = Literal["conversion", "churn", "win_loss"]
 ColumnType = Literal["numeric", "categorical", "boolean", "date", "text", "id"]
@@ -103,6 +105,9 @@ class Spec(_Model):
     sensitive: list[str] = Field(default_factory=list)
     allow_sensitive: list[str] = Field(default_factory=list)
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+    related: list[Related] = Field(default_factory=list)
+    roles: dict[str, Role] = Field(default_factory=dict)
+    reference_time: datetime | None = None
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
 
     def special_columns(self) -> dict[str, str]:
@@ -188,4 +193,8 @@ def load_spec(path: str | Path) -> Spec:
     spec = validate_spec(data, str(path))
     if spec.source and "://" not in spec.source and not Path(spec.source).is_absolute():
         spec.source = os.path.relpath((path.parent / spec.source).resolve())
+    for item in spec.related:  # related files, like the source, are relative to the spec file
+        candidate = path.parent / item.source
+        if "://" not in item.source and not Path(item.source).is_absolute() and candidate.exists():
+            item.source = os.path.relpath(candidate.resolve())
     return spec
