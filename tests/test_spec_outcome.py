@@ -63,7 +63,7 @@ def test_relative_source_is_resolved_against_the_spec_folder(tmp_path, monkeypat
     frame.to_csv(project / "data" / "deals.csv", index=False)
     spec_file = write_spec(
         project / "negpersona.yaml",
-        "source: data/deals.csv\noutcome:\n  column: won\ndiscovery:\n  depth: 1\n",
+        "source: data/deals.csv\noutcome:\n  column: won\nexclude: [stage]\ndiscovery:\n  depth: 1\n",
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -184,7 +184,7 @@ def test_target_override_drops_the_files_positive():
     spec = Spec(outcome=Outcome(column="stage", positive=["won"]))
     merged = spec.with_overrides(target="result")
     assert merged.outcome.positive is None
-    result = discover(frame, merged, depth=1)
+    result = discover(frame, merged, depth=1, exclude=["stage", "won"])
     assert result.baseline["positives"] == int(frame["won"].sum())
 
 
@@ -211,7 +211,20 @@ def test_cli_option_beats_the_spec_file(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,
-        ["discover", "-c", str(spec), "--depth", "2", "--target", "won", "-o", str(out), "-q"],
+        [
+            "discover",
+            "-c",
+            str(spec),
+            "--depth",
+            "2",
+            "--target",
+            "won",
+            "--exclude",
+            "stage",
+            "-o",
+            str(out),
+            "-q",
+        ],
     )
     assert result.exit_code == 0, result.output
     settings = json.loads((out / "personas.json").read_text())["settings"]
@@ -222,13 +235,13 @@ def test_cli_option_beats_the_spec_file(tmp_path):
 
 
 def test_confirm_keyword_override():
-    result = discover(deals(), target="won", depth=1, confirm=False)
+    result = discover(deals(), target="won", depth=1, confirm=False, exclude=["stage"])
     assert result.settings["split_method"] == "none"
     assert result.personas == []
 
 
 def test_confirm_false_through_the_spec():
-    spec = Spec().with_overrides(target="won", depth=1, confirm=False)
+    spec = Spec().with_overrides(target="won", depth=1, confirm=False, exclude=["stage"])
     result = discover(deals(), spec)
     assert result.settings["split_method"] == "none"
     assert result.personas == [] and result.unconfirmed

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from negpersona.atomic import to_json, write_text
+from negpersona.discovery import AuditFailed
 from negpersona.display import personas_table, summary_lines
 from negpersona.errors import NegPersonaError
 from negpersona.persona import DiscoveryResult
@@ -69,6 +70,27 @@ def _print_result(result: DiscoveryResult) -> None:
     for line in summary_lines(result):
         _print(line)
     out.print(personas_table(result))
+
+
+def _print_audit(audit: dict) -> None:
+    """The audit findings as a table, errors first."""
+    from rich.table import Table
+
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted(audit.get("findings", []), key=lambda f: order.get(f["severity"], 3))
+    table = Table(title="Data audit", show_lines=False)
+    for header in ("Severity", "Kind", "Column", "Finding", "Suggestion"):
+        table.add_column(header, overflow="fold")
+    colors = {"error": "bold red", "warning": "yellow", "info": "dim"}
+    for finding in findings:
+        table.add_row(
+            f"[{colors.get(finding['severity'], '')}]{finding['severity']}[/]",
+            escape(finding["kind"]),
+            escape(finding.get("column") or "–"),
+            escape(finding["message"]),
+            escape(finding.get("suggestion") or ""),
+        )
+    out.print(table)
 
 
 def _spec(config: Path | None) -> Spec:
@@ -181,6 +203,16 @@ def discover(
         int | None, typer.Option(help="Most personas returned (default 8).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the random split.")] = None,
+    force: Annotated[
+        bool | None, typer.Option("--force", help="Go on despite audit errors.")
+    ] = None,
+    keep_immature: Annotated[
+        bool | None,
+        typer.Option("--keep-immature", help="Keep records too young to have converted."),
+    ] = None,
+    run_audit: Annotated[
+        bool | None, typer.Option("--audit/--no-audit", help="Audit the data first (default on).")
+    ] = None,
     raw_top: Annotated[
         int | None,
         typer.Option(
@@ -206,18 +238,94 @@ def discover(
             max_categories=max_categories, measure=measure, cost=cost, value=value,
             confirm=confirm, confirm_fraction=confirm_fraction, alpha=alpha,
             correction=correction, jaccard=jaccard, max_personas=max_personas, seed=seed,
-            delimiter=delimiter, table=table,
+            delimiter=delimiter, table=table, force=force, keep_immature=keep_immature,
+            run_audit=run_audit,
         )  # fmt: skip
         spec = spec.with_overrides(**overrides)
         with _stages(quiet) as progress:
             result = run(data, spec, raw_top=raw_top, progress=progress)
             result.write(out_dir)
+    except AuditFailed as error:
+        _print_audit(error.report.to_dict())
+        if not (out_dir.exists() and not out_dir.is_dir()):
+            error.report.write(
+                out_dir / "audit.json"
+            )  # the evidence, complete, for fixing the data
+        _fail(error)
     except NegPersonaError as error:
         _fail(error)
     _print_result(result)
     _print(
         f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
     )
+
+
+@app.command()
+def audit(
+    data: Annotated[
+        str | None,
+        typer.Argument(help="CSV/Parquet path or database URL (default: source in the spec)."),
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder for audit.json.")
+    ] = Path("out"),
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Spec file (default ./negpersona.yaml if present)."),
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Outcome column.")] = None,
+    positive: Annotated[
+        list[str] | None,
+        typer.Option(help="Value(s) of the outcome that mean the event (repeatable)."),
+    ] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="Record id column.")] = None,
+    time: Annotated[
+        str | None, typer.Option(help="Created-at column (maturity, time order).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Column not audited for leakage (repeatable).")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV delimiter (sniffed by default).")
+    ] = None,
+    table: Annotated[str | None, typer.Option(help="Table name inside a database URL.")] = None,
+) -> None:
+    """Check the data before building personas: missing, placeholders, duplicates, leakage, maturity."""
+    from negpersona.audit import audit_table
+    from negpersona.outcome import resolve_outcome
+    from negpersona.source import open_source
+
+    try:
+        spec = _spec(config).with_overrides(
+            target=target, positive=positive, id=id_column, time=time, exclude=exclude,
+            delimiter=delimiter, table=table,
+        )  # fmt: skip
+        source = open_source(
+            data if data is not None else spec.source, delimiter=spec.delimiter, table=spec.table
+        )
+        resolved = resolve_outcome(source.table, spec.outcome, source.dialect)
+        settings = spec.discovery
+        report = audit_table(
+            resolved.table,
+            resolved.label,
+            id_column=spec.id,
+            time_column=spec.time,
+            exclude=[*spec.exclude, *spec.special_columns()],
+            settings=spec.audit,
+            max_rate_ratio=settings.max_rate_ratio,
+            min_support=settings.min_support,
+            alpha=settings.alpha,
+            confirm_fraction=settings.confirm_fraction,
+        )
+        if out_dir.exists() and not out_dir.is_dir():
+            raise NegPersonaError(f"--out {out_dir} is a file, not a folder.")
+        report.write(out_dir / "audit.json")
+    except NegPersonaError as error:
+        _fail(error)
+    _print_audit(report.to_dict())
+    _print(f"Wrote {out_dir / 'audit.json'}.")
+    if report.errors():
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from ibis.expr.types import Table
 
+from negpersona.audit import AuditReport, audit_table
 from negpersona.bitsets import WeightedBitsets
 from negpersona.compress import (
     CompressedTable,
@@ -79,6 +80,8 @@ class Prepared:
     totals: dict[bool, dict[str, float]] | None
     roles: dict[str, str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
+    audit: AuditReport | None = None
+    immature: int = 0
 
     @property
     def features(self) -> list[Feature]:
@@ -124,6 +127,34 @@ def prepare(
     _check_columns(source, spec)
     resolved = resolve_outcome(source.table, spec.outcome, source.dialect)
     table = resolved.table
+    known = int(table.count().to_pyarrow().as_py())
+    if known < MIN_RECORDS_TOTAL:  # before the audit: its verdict on so few records says little
+        raise DataError(
+            f"Too few records in {source.name}: {known} (need at least {MIN_RECORDS_TOTAL}).",
+            "Personas need enough records to tell a segment from chance; add data.",
+        )
+    report = None
+    immature = 0
+    if settings.run_audit:
+        say("Auditing data")
+        report = audit_table(
+            table,
+            resolved.label,
+            id_column=spec.id,
+            time_column=spec.time,
+            exclude=[*spec.exclude, *spec.special_columns()],
+            settings=spec.audit,
+            max_rate_ratio=settings.max_rate_ratio,
+            min_support=settings.min_support,
+            alpha=settings.alpha,
+            confirm_fraction=settings.confirm_fraction if settings.confirm and hold_out else None,
+        )
+        if report.errors() and not settings.force:
+            raise AuditFailed(report)
+        if report.immature is not None and not settings.keep_immature:
+            flagged = table.mutate(__np_immature=report.immature)
+            immature = int(flagged["__np_immature"].fill_null(False).sum().to_pyarrow().as_py())
+            table = table.filter(~report.immature.fill_null(False))
 
     split = (
         make_split(table, settings.confirm_fraction, settings.seed, spec.time, spec.id)
@@ -192,6 +223,8 @@ def prepare(
         totals=totals,
         roles=roles,
         origins=origins,
+        audit=report,
+        immature=immature,
     )
 
 
@@ -238,6 +271,20 @@ def discover(
     if raw is not None:
         result.raw_top = [run.raw_item(item) for item in raw]
     return result
+
+
+class AuditFailed(DataError):
+    """The audit found errors: personas built on this data would mislead."""
+
+    def __init__(self, report: AuditReport) -> None:
+        self.report = report
+        errors = report.errors()
+        listed = "; ".join(f"{e.kind} in {e.column or 'the data'}: {e.message}" for e in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        super().__init__(
+            f"The data audit found {len(errors)} error(s): {listed}{more}.",
+            "Fix the data or the spec (see audit.json), or pass --force to go on anyway.",
+        )
 
 
 class _Run:
@@ -461,6 +508,15 @@ class _Run:
             )
         if prepared.split.method == "none":
             notes.append("No confirmation split was used: every segment is listed as unconfirmed.")
+        if prepared.immature:
+            notes.append(
+                f"{prepared.immature:,} records too recent to have converted (younger than the "
+                "maturity window in audit.json) were left out; --keep-immature keeps them."
+            )
+        if prepared.audit is not None and prepared.audit.errors():
+            notes.append(
+                f"The audit found {len(prepared.audit.errors())} error(s); discovery ran with --force."
+            )
         if prepared.sampled:
             notes.append(
                 f"The search ran on a {prepared.fraction:.1%} sample of the records; every reported "
@@ -501,6 +557,7 @@ class _Run:
                 "derived_columns": prepared.origins,
                 "measure": self.measure.name,
             },
+            audit=None if prepared.audit is None else prepared.audit.to_dict(),
             set_aside=prepared.plan.set_aside,
             personas=personas,
             unconfirmed=unconfirmed,

@@ -154,6 +154,7 @@ class DiscoveryResult:
     unconfirmed: list[Persona]
     raw_top: list[dict[str, Any]] | None = None
     notes: list[str] = field(default_factory=list)
+    audit: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -180,6 +181,8 @@ class DiscoveryResult:
                 (folder / f"{persona.id}.yaml").write_text(_persona_yaml(persona), encoding="utf-8")
             if self.raw_top is not None:
                 (stage / "raw_top.json").write_text(to_json(self.raw_top), encoding="utf-8")
+            if self.audit is not None:
+                (stage / "audit.json").write_text(to_json(self.audit), encoding="utf-8")
         return out_dir
 
     @classmethod

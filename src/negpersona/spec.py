@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from negpersona.audit import AuditSettings
 from negpersona.errors import ConfigError
 from negpersona.relations import Related, Role
 
@@ -82,6 +83,11 @@ class DiscoverySettings(_Model):
     )
     pool: int = Field(200, ge=10, le=100_000, description="Best segments kept by the search.")
     seed: int = 0
+    run_audit: bool = Field(True, description="Audit the data first (errors stop discovery).")
+    force: bool = Field(False, description="Go on despite audit errors.")
+    keep_immature: bool = Field(
+        False, description="Keep records too young to have converted (left out by default)."
+    )
     max_search_rows: int = Field(
         250_000,
         ge=1000,
@@ -106,6 +112,7 @@ class Spec(_Model):
     allow_sensitive: list[str] = Field(default_factory=list)
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
     related: list[Related] = Field(default_factory=list)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     roles: dict[str, Role] = Field(default_factory=dict)
     reference_time: datetime | None = None
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)

@@ -1,0 +1,114 @@
+"""The audit inside discovery and the CLI, and related tables through the spec, on the demo tables."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from negpersona import discover
+from negpersona.audit import audit_table
+from negpersona.cli import app
+from negpersona.demo_data import generate_demo_tables
+from negpersona.discovery import AuditFailed
+from negpersona.outcome import resolve_outcome
+from negpersona.source import open_source
+from negpersona.spec import Outcome, Spec
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return generate_demo_tables(20_000, 7)
+
+
+def _spec(**extra) -> Spec:
+    data = {
+        "id": "lead_id",
+        "time": "created_at",
+        "value": "deal_value",
+        "outcome": {"column": "converted"},
+        "audit": {"outcome_time": "converted_at"},
+        **extra,
+    }
+    return Spec.model_validate(data)
+
+
+def test_audit_finds_every_planted_problem(tables) -> None:
+    spec = _spec()
+    source = open_source(tables.leads)
+    resolved = resolve_outcome(source.table, Outcome(column="converted"))
+    report = audit_table(
+        resolved.table,
+        resolved.label,
+        id_column="lead_id",
+        time_column="created_at",
+        exclude=list(spec.special_columns()),
+        settings=spec.audit,
+    )
+    found = {(f.kind, f.column) for f in report.findings}
+    for problem in tables.planted_problems:
+        if problem.table != "leads":
+            continue  # PII in survey text is for the persona-card issue
+        if problem.kind == "immature":
+            assert any(kind == "immature" for kind, _ in found), problem
+        else:
+            assert (problem.kind, problem.column) in found, problem
+
+
+def test_discover_refuses_bad_data_and_force_goes_on(tables, tmp_path) -> None:
+    with pytest.raises(AuditFailed) as info:
+        discover(tables.leads, _spec(), depth=1)
+    kinds = {f.kind for f in info.value.report.errors()}
+    assert "duplicate_id" in kinds and "leakage" in kinds
+    result = discover(tables.leads, _spec(exclude=["onboarding_call_booked"]), depth=2, force=True)
+    assert any("--force" in note for note in result.notes)
+    assert any("too recent" in note for note in result.notes)  # immature records left out
+    assert result.audit is not None and result.audit["findings"]
+    result.write(tmp_path / "out")
+    saved = json.loads((tmp_path / "out" / "audit.json").read_text())
+    assert {f["kind"] for f in saved["findings"]} >= {"duplicate_id", "placeholder", "immature"}
+
+
+def test_cli_discover_writes_audit_json_when_it_stops(tables, tmp_path) -> None:
+    path = tmp_path / "leads.csv"
+    tables.leads.to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["discover", str(path), "--target", "converted", "--id", "lead_id", "--time",
+         "created_at", "--value-column", "deal_value", "-o", str(out), "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "--force" in result.stderr
+    assert (out / "audit.json").exists() and not (out / "personas.json").exists()
+    audit = CliRunner().invoke(
+        app, ["audit", str(path), "--target", "converted", "--id", "lead_id", "-o", str(out)]
+    )
+    assert audit.exit_code == 1  # errors found
+    assert "duplicate_id" in audit.stdout
+
+
+def test_related_events_become_behavior_columns(tables) -> None:
+    leads = tables.leads.drop_duplicates("lead_id")
+    spec = _spec(
+        exclude=["onboarding_call_booked"],
+        related=[
+            {
+                "name": "web",
+                "source": "events",
+                "key": "lead_id",
+                "kind": "events",
+                "type_column": "event_type",
+                "time_column": "occurred_at",
+                "never": [["content_download", "demo_request"]],
+            }
+        ],
+    )
+    result = discover(leads, spec, depth=2, frames={"events": tables.events})
+    derived = result.settings["derived_columns"]
+    assert "web_content_download_without_demo_request" in derived
+    assert result.settings["roles"]["web_count"] == "behavior"
+    used = {c.column for p in result.personas for c in p.conditions}
+    assert used, "the demo leads have clear negative personas"
