@@ -343,8 +343,11 @@ def demo(
             result, data_path = run_demo(out_dir, rows=rows, seed=seed, progress=progress)
     except NegPersonaError as error:
         _fail(error)
+    if result.audit:
+        _print_audit(result.audit)
     _print(
-        f"Demo data: {data_path} ({rows:,} leads, seed {seed}); spec: {out_dir / 'negpersona.yaml'}"
+        f"Demo data: {data_path} ({rows:,} leads, seed {seed}) with events.csv, churn_survey.csv "
+        f"and deals.csv; spec: {out_dir / 'negpersona.yaml'}"
     )
     _print_result(result)
     _print(

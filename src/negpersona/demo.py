@@ -1,14 +1,19 @@
-"""The built-in demo: generate lead data, write its spec, run discovery, write the outputs."""
+"""The built-in demo: generate lead data, write its spec, run discovery, write the outputs.
+
+``demo_spec()`` is the spec of the clean lead table alone (used by statistical tests);
+``run_demo`` writes the full demo: leads with planted data problems, an event log, a churn survey
+and deals, and a spec that joins the event log.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from negpersona.atomic import write_text
-from negpersona.demo_data import generate_leads
+from negpersona.demo_data import generate_demo_tables
 from negpersona.discovery import Progress, discover
 from negpersona.persona import DiscoveryResult
-from negpersona.spec import Spec
+from negpersona.spec import Spec, load_spec
 
 DEMO_SPEC = """\
 # Spec of the built-in demo data (B2B SaaS leads). See README for every field.
@@ -33,19 +38,62 @@ def demo_spec() -> Spec:
     return Spec.model_validate(yaml.safe_load(DEMO_SPEC))
 
 
+DEMO_TABLES_SPEC = """\
+# Spec of the built-in demo (B2B SaaS leads with an event log). See README for every field.
+# The data holds planted problems on purpose; 'negpersona audit' finds them (see audit.json).
+source: leads.csv
+id: lead_id
+outcome:
+  column: converted
+  kind: conversion
+time: created_at
+value: deal_value
+# Recorded after the outcome, so never a condition ('negpersona audit leads.csv --target
+# converted' reports it as leakage; excluded columns are not audited for leakage).
+exclude: [onboarding_call_booked]
+related:
+  - name: web                 # behavior in the first 14 days after a lead was created
+    source: events.csv
+    key: lead_id
+    kind: events
+    type_column: event_type
+    time_column: occurred_at
+    relative_to: created_at
+    window_days: 14
+    never: [[content_download, demo_request]]
+audit:
+  outcome_time: converted_at  # for maturity: leads too young to have converted are left out
+discovery:
+  depth: 3
+  max_rate_ratio: 0.5
+  max_personas: 8
+  # The planted duplicate ids are an audit error. The demo goes on to show discovery; with your
+  # own data, fix errors first instead of forcing.
+  force: true
+"""
+
+
 def run_demo(
     out_dir: str | Path, *, rows: int = 50_000, seed: int = 7, progress: Progress | None = None
 ) -> tuple[DiscoveryResult, Path]:
-    """Generate ``rows`` leads into ``out_dir/leads.csv`` and discover personas there."""
+    """Generate the demo tables into ``out_dir`` (CSV + spec) and discover personas from them.
+
+    Everything goes through the files, as with a user's own data: the spec is read back, the
+    event log is joined by the engine and the audit runs first.
+    """
     out_dir = Path(out_dir)
     if progress:
-        progress("Generating demo leads")
-    frame = generate_leads(rows, seed)
-    data_path = out_dir / "leads.csv"
-    write_text(data_path, frame.to_csv(index=False))
-    write_text(out_dir / "negpersona.yaml", DEMO_SPEC)
-    spec = demo_spec()
-    result = discover(frame, spec, progress=progress)
-    result.settings["source"] = str(data_path)
+        progress("Generating demo tables")
+    tables = generate_demo_tables(rows, seed)
+    for name, frame in [
+        ("leads", tables.leads),
+        ("events", tables.events),
+        ("churn_survey", tables.churn_survey),
+        ("deals", tables.deals),
+    ]:
+        write_text(out_dir / f"{name}.csv", frame.to_csv(index=False))
+    write_text(out_dir / "negpersona.yaml", DEMO_TABLES_SPEC)
+    spec = load_spec(out_dir / "negpersona.yaml")
+    result = discover(None, spec, progress=progress)
     result.write(out_dir)
-    return result, data_path
+    return result, out_dir / "leads.csv"
