@@ -509,9 +509,11 @@ class _Run:
         if prepared.split.method == "none":
             notes.append("No confirmation split was used: every segment is listed as unconfirmed.")
         if prepared.immature:
+            window = (prepared.audit.summary if prepared.audit else {}).get("maturity_window_days")
+            within = f" ({window:.0f} days)" if window else ""
             notes.append(
                 f"{prepared.immature:,} records too recent to have converted (younger than the "
-                "maturity window in audit.json) were left out; --keep-immature keeps them."
+                f"maturity window{within}, see audit.json) were left out; --keep-immature keeps them."
             )
         if prepared.audit is not None and prepared.audit.errors():
             notes.append(
