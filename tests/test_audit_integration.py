@@ -112,3 +112,31 @@ def test_related_events_become_behavior_columns(tables) -> None:
     assert result.settings["roles"]["web_count"] == "behavior"
     used = {c.column for p in result.personas for c in p.conditions}
     assert used, "the demo leads have clear negative personas"
+
+
+@pytest.mark.parametrize(
+    ("related", "expected"),
+    [
+        ({"key": "lead_id", "on": "company_size"}, "company_size"),  # keys that match nothing
+        ({"key": "lead_id", "time_column": "event_type"}, "event_type"),  # not timestamps
+        ({"key": "no_such_key"}, "no_such_key"),  # a spec naming a missing column
+    ],
+)
+def test_bad_related_tables_fail_cleanly_through_the_cli(tables, tmp_path, related, expected):
+    leads = tables.leads.drop_duplicates("lead_id").iloc[:3000]
+    leads.to_csv(tmp_path / "leads.csv", index=False)
+    tables.events.to_csv(tmp_path / "events.csv", index=False)
+    item = {"name": "web", "source": "events.csv", "kind": "events", "type_column": "event_type"}
+    item.update(related)
+    spec = {"source": "leads.csv", "outcome": {"column": "converted"}, "related": [item]}
+    import yaml
+
+    (tmp_path / "negpersona.yaml").write_text(yaml.safe_dump(spec))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["discover", "-c", str(tmp_path / "negpersona.yaml"), "-o", str(out), "-q"]
+    )
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert expected in result.stderr
+    assert not out.exists()
