@@ -33,6 +33,24 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
+# Arguments and options shared by several commands, declared once.
+DataArgument = Annotated[
+    str | None,
+    typer.Argument(help="CSV/Parquet path or database URL (default: source in the spec)."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Spec file (default ./negpersona.yaml if present)."),
+]
+TargetOption = Annotated[str | None, typer.Option(help="Outcome column.")]
+PositiveOption = Annotated[
+    list[str] | None, typer.Option(help="Value(s) of the outcome that mean the event (repeatable).")
+]
+IdOption = Annotated[str | None, typer.Option("--id", help="Record id column.")]
+DelimiterOption = Annotated[str | None, typer.Option(help="CSV delimiter (sniffed by default).")]
+TableOption = Annotated[str | None, typer.Option(help="Table name inside a database URL.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+
 
 @app.callback()
 def _root() -> None:
@@ -107,9 +125,7 @@ def init(
         "negpersona.yaml"
     ),
     target: Annotated[str | None, typer.Option(help="Outcome column, if you know it.")] = None,
-    delimiter: Annotated[
-        str | None, typer.Option(help="CSV delimiter (sniffed by default).")
-    ] = None,
+    delimiter: DelimiterOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Draft a negpersona.yaml from the data: column types, outcome guess, id/date/text columns."""
@@ -132,24 +148,15 @@ def init(
 
 @app.command()
 def discover(
-    data: Annotated[
-        str | None,
-        typer.Argument(help="CSV/Parquet path or database URL (default: source in the spec)."),
-    ] = None,
+    data: DataArgument = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", "-c", help="Spec file (default ./negpersona.yaml if present)."),
-    ] = None,
-    target: Annotated[str | None, typer.Option(help="Outcome column.")] = None,
-    positive: Annotated[
-        list[str] | None,
-        typer.Option(help="Value(s) of the outcome that mean the event (repeatable)."),
-    ] = None,
+    config: ConfigOption = None,
+    target: TargetOption = None,
+    positive: PositiveOption = None,
     kind: Annotated[
         str | None, typer.Option(help="conversion | churn | win_loss (churned = non-fit).")
     ] = None,
-    id_column: Annotated[str | None, typer.Option("--id", help="Record id column.")] = None,
+    id_column: IdOption = None,
     time: Annotated[
         str | None, typer.Option(help="Time column: the latest records confirm (out-of-time).")
     ] = None,
@@ -219,11 +226,9 @@ def discover(
             help="Also write raw_top.json: the K best segments of the search on all records."
         ),
     ] = None,
-    delimiter: Annotated[
-        str | None, typer.Option(help="CSV delimiter (sniffed by default).")
-    ] = None,
-    table: Annotated[str | None, typer.Option(help="Table name inside a database URL.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    delimiter: DelimiterOption = None,
+    table: TableOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Find negative personas and write personas.json and personas/*.yaml to --out."""
     from negpersona.discovery import discover as run
@@ -262,36 +267,25 @@ def discover(
 
 @app.command()
 def audit(
-    data: Annotated[
-        str | None,
-        typer.Argument(help="CSV/Parquet path or database URL (default: source in the spec)."),
-    ] = None,
+    data: DataArgument = None,
     out_dir: Annotated[
         Path, typer.Option("--out", "-o", help="Output folder for audit.json.")
     ] = Path("out"),
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", "-c", help="Spec file (default ./negpersona.yaml if present)."),
-    ] = None,
-    target: Annotated[str | None, typer.Option(help="Outcome column.")] = None,
-    positive: Annotated[
-        list[str] | None,
-        typer.Option(help="Value(s) of the outcome that mean the event (repeatable)."),
-    ] = None,
-    id_column: Annotated[str | None, typer.Option("--id", help="Record id column.")] = None,
+    config: ConfigOption = None,
+    target: TargetOption = None,
+    positive: PositiveOption = None,
+    id_column: IdOption = None,
     time: Annotated[
         str | None, typer.Option(help="Created-at column (maturity, time order).")
     ] = None,
     exclude: Annotated[
         list[str] | None, typer.Option(help="Column not audited for leakage (repeatable).")
     ] = None,
-    delimiter: Annotated[
-        str | None, typer.Option(help="CSV delimiter (sniffed by default).")
-    ] = None,
-    table: Annotated[str | None, typer.Option(help="Table name inside a database URL.")] = None,
+    delimiter: DelimiterOption = None,
+    table: TableOption = None,
 ) -> None:
     """Check the data before building personas: missing, placeholders, duplicates, leakage, maturity."""
-    from negpersona.audit import audit_table
+    from negpersona.discovery import audit_for
     from negpersona.outcome import resolve_outcome
     from negpersona.source import open_source
 
@@ -304,19 +298,7 @@ def audit(
             data if data is not None else spec.source, delimiter=spec.delimiter, table=spec.table
         )
         resolved = resolve_outcome(source.table, spec.outcome, source.dialect)
-        settings = spec.discovery
-        report = audit_table(
-            resolved.table,
-            resolved.label,
-            id_column=spec.id,
-            time_column=spec.time,
-            exclude=[*spec.exclude, *spec.special_columns()],
-            settings=spec.audit,
-            max_rate_ratio=settings.max_rate_ratio,
-            min_support=settings.min_support,
-            alpha=settings.alpha,
-            confirm_fraction=settings.confirm_fraction,
-        )
+        report = audit_for(resolved.table, resolved.label, spec)
         if out_dir.exists() and not out_dir.is_dir():
             raise NegPersonaError(f"--out {out_dir} is a file, not a folder.")
         report.write(out_dir / "audit.json")
@@ -333,7 +315,7 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/demo"),
     rows: Annotated[int, typer.Option(help="Leads to generate.")] = 50_000,
     seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 7,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Generate the built-in B2B SaaS lead data and run discovery on it."""
     from negpersona.demo import run_demo

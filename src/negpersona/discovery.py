@@ -137,18 +137,7 @@ def prepare(
     immature = 0
     if settings.run_audit:
         say("Auditing data")
-        report = audit_table(
-            table,
-            resolved.label,
-            id_column=spec.id,
-            time_column=spec.time,
-            exclude=[*spec.exclude, *spec.special_columns()],
-            settings=spec.audit,
-            max_rate_ratio=settings.max_rate_ratio,
-            min_support=settings.min_support,
-            alpha=settings.alpha,
-            confirm_fraction=settings.confirm_fraction if settings.confirm and hold_out else None,
-        )
+        report = audit_for(table, resolved.label, spec, hold_out=hold_out)
         if report.errors() and not settings.force:
             raise AuditFailed(report)
         if report.immature is not None and not settings.keep_immature:
@@ -271,6 +260,23 @@ def discover(
     if raw is not None:
         result.raw_top = [run.raw_item(item) for item in raw]
     return result
+
+
+def audit_for(table: Table, label: Any, spec: Spec, *, hold_out: bool = True) -> AuditReport:
+    """The audit of ``table`` with the spec's roles and thresholds (as ``discover`` runs it)."""
+    settings = spec.discovery
+    return audit_table(
+        table,
+        label,
+        id_column=spec.id,
+        time_column=spec.time,
+        exclude=[*spec.exclude, *spec.special_columns()],
+        settings=spec.audit,
+        max_rate_ratio=settings.max_rate_ratio,
+        min_support=settings.min_support,
+        alpha=settings.alpha,
+        confirm_fraction=settings.confirm_fraction if settings.confirm and hold_out else None,
+    )
 
 
 class AuditFailed(DataError):
