@@ -61,11 +61,9 @@ def working_table(
     return table.mutate(**columns)
 
 
-def compress(
-    working: Table, features: list[Feature], keep: BooleanValue | None = None
-) -> CompressedTable:
-    """Run the aggregation query (on the ``keep`` sample if given) and fetch NumPy arrays."""
-    source = working if keep is None else working.filter(keep)
+def compress(working: Table, features: list[Feature]) -> CompressedTable:
+    """Run the aggregation query and fetch the result as NumPy arrays."""
+    source = working
     keys = {f"f{i}": feature.code_expr(source) for i, feature in enumerate(features)}
     keys["_confirm"] = source[CONFIRM]
     metrics = {"_n": ibis._.count(), "_pos": source[FIT].cast("int64").sum()}

@@ -38,7 +38,7 @@ from negpersona.profile import profile_table
 from negpersona.quality import POSITIVES, RECORDS, NetSavings, WRAcc
 from negpersona.recount import recount
 from negpersona.relations import attach_related, infer_roles
-from negpersona.sampling import keep_fraction
+from negpersona.sampling import keep_fraction, materialized
 from negpersona.search import Found, top_k
 from negpersona.select import (
     drop_diluted_generalizations,
@@ -123,7 +123,7 @@ def prepare(
             reference_time=spec.reference_time,
             frames=frames,
         )
-        source.table = _materialized(joined)  # the joins run once, not in every later query
+        source.table = materialized(joined)  # the joins run once, not in every later query
     _check_columns(source, spec)
     resolved = resolve_outcome(source.table, spec.outcome, source.dialect)
     table = resolved.table
@@ -164,7 +164,7 @@ def prepare(
     if fraction < 1.0:
         # One seeded sample, kept in the engine, serves profiling, binning and the search.
         say(f"Sampling {fraction:.1%} of {records:,} records for the search")
-        searched = _materialized(
+        searched = materialized(
             working.filter(keep_fraction(working, columns, fraction, settings.seed, "search:"))
         )
 
@@ -584,14 +584,6 @@ def _totals(rows: CompressedTable) -> dict[bool, dict[str, float]]:
         }
         for flag in (False, True)
     }
-
-
-def _materialized(table: Table) -> Table:
-    """Keep ``table`` in its engine (a temporary table) so later queries skip the big scan."""
-    try:
-        return table.cache()
-    except Exception:  # an engine without temporary tables: query the expression each time
-        return table
 
 
 def _source_of(spec: Spec) -> str:

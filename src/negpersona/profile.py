@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.datatypes as dt
 from ibis.expr.types import Table
 
-from negpersona.sampling import keep_fraction
+from negpersona.sampling import keep_fraction, materialized
 
 TEXT_MIN_AVG_LENGTH = 30
 ID_NAME_TOKENS = {"id", "uuid", "guid", "key", "email", "phone", "name", "record"}
@@ -80,7 +80,7 @@ def profile_table(
         sample = table.filter(
             keep_fraction(table, names, max_rows / total, seed=0, salt="profile:")
         )
-        table = _cached(sample)
+        table = materialized(sample)
         total = int(table.count().to_pyarrow().as_py())
 
     metrics: dict[str, Any] = {}
@@ -127,14 +127,6 @@ def profile_table(
             _fill_top_values(table, profile, max_categories)
         profiles[name] = profile
     return profiles
-
-
-def _cached(table: Table) -> Table:
-    """Materialize ``table`` in its backend when it can (later queries then skip the scan)."""
-    try:
-        return table.cache()
-    except Exception:  # backends without temporary tables: query the view
-        return table
 
 
 def _infer_kind(profile: ColumnProfile, dtype: dt.DataType, total: int) -> str:

@@ -27,3 +27,11 @@ def keep_fraction(
 ) -> BooleanValue:
     """True for about ``fraction`` of the records, the same ones in every run."""
     return bucket(table, columns, seed, salt) < int(round(fraction * BUCKETS))
+
+
+def materialized(table: Table) -> Table:
+    """Keep ``table`` in its engine (a temporary table) so later queries skip the big scan."""
+    try:
+        return table.cache()
+    except Exception:  # an engine without temporary tables: query the expression each time
+        return table
