@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import numpy as np
 from ibis.expr.types import Table
 
@@ -53,7 +54,8 @@ from negpersona.stats import adjust, below_baseline_p_value, rate_interval
 
 Progress = Callable[[str], None]
 MIN_RECORDS_TOTAL = 50
-SAMPLE_SUPPORT_SLACK = 0.8  # search the sample with a lower support so borderline segments survive
+SAMPLE_SUPPORT_SLACK = 0.8
+AUDIT_SAMPLE_FACTOR = 4  # the audit reads at most 4 × max_search_rows records  # search the sample with a lower support so borderline segments survive
 
 
 @dataclass
@@ -136,14 +138,29 @@ def prepare(
     report = None
     immature = 0
     if settings.run_audit:
-        say("Auditing data")
-        report = audit_for(table, resolved.label, spec, hold_out=hold_out)
+        audited, label, audit_fraction = table, resolved.label, 1.0
+        limit = AUDIT_SAMPLE_FACTOR * settings.max_search_rows
+        if known > limit:
+            # The audit's shares, AUCs and maturity window are estimates that a seeded sample gives
+            # as well; on 10M records the full audit would take longer than the discovery.
+            audit_fraction = limit / known
+            keep = keep_fraction(
+                table, list(table.columns), audit_fraction, settings.seed, "audit:"
+            )
+            audited = materialized(table.mutate(__np_audit_fit=resolved.label).filter(keep))
+            label = audited["__np_audit_fit"]
+        say("Auditing data" if audit_fraction == 1.0 else f"Auditing a {audit_fraction:.0%} sample")
+        report = audit_for(audited, label, spec, hold_out=hold_out)
+        report.summary["audited_fraction"] = audit_fraction
         if report.errors() and not settings.force:
             raise AuditFailed(report)
-        if report.immature is not None and not settings.keep_immature:
-            flagged = table.mutate(__np_immature=report.immature)
-            immature = int(flagged["__np_immature"].fill_null(False).sum().to_pyarrow().as_py())
-            table = table.filter(~report.immature.fill_null(False))
+        cutoff = report.summary.get("maturity_cutoff")
+        if report.immature is not None and cutoff and spec.time and not settings.keep_immature:
+            # Younger than the maturity window: rebuilt on the full table (the audit may have
+            # read a sample).
+            young = (table[spec.time].cast("timestamp") > ibis.timestamp(cutoff)).fill_null(False)
+            immature = int(young.sum().to_pyarrow().as_py())
+            table = table.filter(~young)
 
     split = (
         make_split(table, settings.confirm_fraction, settings.seed, spec.time, spec.id)
