@@ -204,6 +204,17 @@ class AuditReport:
         write_json(path, self.to_dict())
 
 
+def _value_rows(parts: list[Table]) -> list[dict[str, Any]]:
+    """Records and fits per (column, value), for many columns in one query over their union."""
+    return (
+        ibis.union(*parts, distinct=False)
+        .group_by(["column", "value"])
+        .aggregate(n=ibis._.count(), pos=ibis._.y.sum())
+        .to_pyarrow()
+        .to_pylist()
+    )
+
+
 def audit_table(
     table: Table,
     label: BooleanValue,
@@ -532,13 +543,7 @@ class _Audit:
                     column=ibis.literal(name), value=value, y=t[Y]
                 )
             )
-        rows = (
-            ibis.union(*parts, distinct=False)
-            .group_by(["column", "value"])
-            .aggregate(n=ibis._.count(), pos=ibis._.y.sum())
-            .to_pyarrow()
-            .to_pylist()
-        )
+        rows = _value_rows(parts)
         found: dict[str, dict[str, dict[str, int]]] = {}
         for item in rows:
             found.setdefault(item["column"], {})[item["value"]] = {
@@ -718,13 +723,7 @@ class _Audit:
                 if cast == "float64" and self._distinct(name) > MAX_EXACT_VALUES:
                     value = _significant(value, 3)
                 parts.append(t.select(column=ibis.literal(name), value=value, y=t[Y]))
-            rows = (
-                ibis.union(*parts, distinct=False)
-                .group_by(["column", "value"])
-                .aggregate(n=ibis._.count(), pos=ibis._.y.sum())
-                .to_pyarrow()
-                .to_pylist()
-            )
+            rows = _value_rows(parts)
             for item in rows:
                 result.setdefault(item["column"], []).append(
                     (item["value"], int(item["n"]), int(item["pos"] or 0))

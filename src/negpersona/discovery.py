@@ -435,10 +435,10 @@ class _Run:
         for item in candidates:
             value = 0.0
             if rows.value is not None:
-                mask = np.ones(rows.rows, dtype=bool)
-                for s in item.selectors:
-                    selector = self.selectors[s]
-                    mask &= np.isin(rows.codes[:, selector.feature], selector.codes)
+                chosen = [self.selectors[s] for s in item.selectors]
+                mask = np.logical_and.reduce(
+                    [np.ones(rows.rows, dtype=bool), *_masks(rows, chosen)]
+                )
                 value = float(rows.value[mask].sum())
             conf = confirm_index.sums(confirm_index.conjunction(item.selectors))
             found.append((item.sums, value, (int(conf[RECORDS]), int(conf[POSITIVES]))))
