@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
+CHROMIUM := /usr/bin/chromium
+# Root in CI and sandboxes; sudo elsewhere.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: demo test lint format install bench clean
 
 $(STAMP): pyproject.toml
@@ -18,7 +22,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/negpersona demo --out out/demo
 
-test: $(STAMP)
+# The report's tests render it in Debian's chromium (driven by Playwright, no browser download).
+$(CHROMIUM):
+	$(SUDO) apt-get install -y chromium || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest -n 2 --durations=15

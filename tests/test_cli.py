@@ -347,6 +347,7 @@ def test_demo_command_writes_everything(tmp_path):
     assert (out / "leads.csv").exists() and (out / "negpersona.yaml").exists()
     check_contract(json.loads((out / "personas.json").read_text()))
     assert "3,000 leads" in result.stdout
+    assert (out / "report.html").stat().st_size > 100_000  # the page with its charts inlined
 
 
 def test_console_script_exit_codes_and_no_traceback(workspace, tmp_path):
@@ -392,12 +393,12 @@ def _command(name: str):
 def test_root_help_lists_every_command():
     result = invoke("--help")
     assert result.exit_code == 0
-    for name in ("init", "discover", "demo", "show"):
+    for name in ("init", "discover", "audit", "demo", "show", "report"):
         assert name in result.stdout
     assert "negative personas" in result.stdout.lower()
 
 
-@pytest.mark.parametrize("name", ["init", "discover", "demo", "show"])
+@pytest.mark.parametrize("name", ["init", "discover", "audit", "demo", "show", "report"])
 def test_command_help_mentions_every_option(name):
     result = invoke(name, "--help")
     assert result.exit_code == 0, result.output
@@ -411,7 +412,7 @@ def test_command_help_mentions_every_option(name):
             assert param.help[:30] in result.stdout, (name, param.name)
 
 
-@pytest.mark.parametrize("name", ["init", "discover", "demo", "show"])
+@pytest.mark.parametrize("name", ["init", "discover", "audit", "demo", "show", "report"])
 def test_every_option_has_help_text(name):
     command = _command(name)
     params = command.params

@@ -19,7 +19,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from negpersona.atomic import to_json, write_text
 from negpersona.discovery import AuditFailed
 from negpersona.display import personas_table, summary_lines
-from negpersona.errors import NegPersonaError
+from negpersona.errors import ConfigError, NegPersonaError
 from negpersona.persona import DiscoveryResult
 from negpersona.spec import Spec, load_spec
 
@@ -323,6 +323,10 @@ def demo(
     try:
         with _stages(quiet) as progress:
             result, data_path = run_demo(out_dir, rows=rows, seed=seed, progress=progress)
+            progress("Writing the report")
+            from negpersona.report import write_report
+
+            report_path, _warnings = write_report(out_dir, "html")
     except NegPersonaError as error:
         _fail(error)
     if result.audit:
@@ -335,6 +339,7 @@ def demo(
     _print(
         f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
     )
+    _print(f"Report: {report_path} (open it in a browser; it works offline).")
 
 
 @app.command()
@@ -351,6 +356,27 @@ def show(
         sys.stdout.write(to_json(result.to_dict()))
         return
     _print_result(result)
+
+
+@app.command()
+def report(
+    out_dir: Annotated[Path, typer.Argument(help="A folder written by 'discover'.")] = Path("out"),
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="html (self-contained page), md or json.")
+    ] = "html",
+) -> None:
+    """Write OUT_DIR/report.html: one self-contained page with a card per persona."""
+    from negpersona.report import write_report
+
+    if fmt not in ("html", "md", "json"):
+        _fail(ConfigError(f"Unknown --format {fmt!r}.", "Use html, md or json."))
+    try:
+        path, warnings = write_report(out_dir, fmt)  # type: ignore[arg-type]
+    except NegPersonaError as error:
+        _fail(error)
+    for warning in warnings:
+        err.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    _print(f"Wrote {path}.")
 
 
 def main() -> None:

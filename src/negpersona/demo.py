@@ -61,8 +61,21 @@ related:
     relative_to: created_at
     window_days: 14
     never: [[content_download, demo_request]]
+# Answers used only to explain personas (never conditions: they would leak the outcome).
+texts:
+  - name: deals
+    source: deals.csv
+    key: lead_id
+    text: [loss_reason]
+    category: loss_category
+    competitor: competitor
+  - name: churn_survey
+    source: churn_survey.csv
+    key: lead_id
+    text: [churn_reason]
+    category: churn_category
 audit:
-  outcome_time: converted_at  # for maturity: leads too young to have converted are left out
+  outcome_time: converted_at  # for maturity and late converters
 discovery:
   depth: 3
   max_rate_ratio: 0.5

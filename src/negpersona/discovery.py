@@ -24,6 +24,7 @@ from ibis.expr.types import Table
 
 from negpersona.audit import AuditReport, audit_table
 from negpersona.bitsets import WeightedBitsets
+from negpersona.cards import CardContext, build_cards
 from negpersona.compress import (
     CompressedTable,
     compress,
@@ -273,7 +274,10 @@ def discover(
 
     say("Confirming on held-out records")
     personas, unconfirmed = run.confirm(candidates)
+    say("Writing persona cards")
+    cards = run.cards(personas, frames or {})
     result = run.result(personas, unconfirmed)
+    result.extra.update(cards)
     if raw is not None:
         result.raw_top = [run.raw_item(item) for item in raw]
     return result
@@ -318,6 +322,7 @@ class _Run:
         self.spec = prepared.spec
         self.settings = prepared.spec.discovery
         self.selectors = prepared.selectors
+        self.chosen: dict[str, tuple[int, ...]] = {}  # persona id → its selectors
         self.features = np.array([s.feature for s in self.selectors])
         rows = prepared.discovery_rows
         sample_n, sample_pos = int(rows.count.sum()), int(rows.positives.sum())
@@ -491,8 +496,38 @@ class _Run:
         }
         chosen = greedy_cover(confirmed_items, self.index, settings.max_personas)
         final = [by_key[item.selectors] for item in chosen]
+        self.chosen = {by_key[item.selectors].id: item.selectors for item in chosen}
         rest = [persona for persona in personas if not persona.confirmed]
         return final, rest
+
+    def cards(self, personas: list[Persona], frames: dict[str, Any]) -> dict[str, Any]:
+        """Persona cards (into each persona) and the run-level card data (see ``cards.py``)."""
+        rows = self.prepared.compressed
+        masks, skips = [], []
+        for persona in personas:
+            chosen = [self.selectors[s] for s in self.chosen[persona.id]]
+            masks.append(
+                np.logical_and.reduce([np.ones(rows.rows, dtype=bool), *_masks(rows, chosen)])
+            )
+            skips.append({selector.feature for selector in chosen})
+        prepared = self.prepared
+        context = CardContext(
+            spec=self.spec,
+            working=prepared.working,
+            compressed=rows,
+            features=prepared.features,
+            roles=prepared.roles,
+            text_columns=[
+                item["column"]
+                for item in prepared.plan.set_aside
+                if item["reason"].startswith("free text")
+            ],
+            backend=prepared.source.backend,
+            fraction=prepared.fraction,
+            split=prepared.split.method != "none",
+            frames=frames,
+        )
+        return build_cards(context, personas, masks, skips)
 
     def _persona(self, item: Found, sums: np.ndarray, value: float) -> Persona:
         records, positives = int(sums[RECORDS]), int(sums[POSITIVES])

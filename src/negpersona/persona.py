@@ -143,6 +143,9 @@ class Persona:
         )
 
 
+RUN_EXTRAS = ("created", "data_window", "tradeoff")
+
+
 @dataclass
 class DiscoveryResult:
     """Everything one discovery run produced."""
@@ -155,6 +158,7 @@ class DiscoveryResult:
     raw_top: list[dict[str, Any]] | None = None
     notes: list[str] = field(default_factory=list)
     audit: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # created, data_window, tradeoff
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -162,6 +166,7 @@ class DiscoveryResult:
             "settings": self.settings,
             "set_aside": self.set_aside,
             "notes": self.notes,
+            **self.extra,
             "personas": [persona.to_dict() for persona in self.personas],
             "unconfirmed": [persona.to_dict() for persona in self.unconfirmed],
         }
@@ -199,6 +204,7 @@ class DiscoveryResult:
                 personas=[Persona.from_dict(item) for item in data["personas"]],
                 unconfirmed=[Persona.from_dict(item) for item in data.get("unconfirmed", [])],
                 notes=data.get("notes", []),
+                extra={key: data[key] for key in RUN_EXTRAS if key in data},
             )
         except (ValueError, KeyError, TypeError) as exc:
             detail = (

@@ -150,7 +150,8 @@ def attach_related(
         )
     frames = frames or {}
     opened = [
-        _Opened(item, _open(item, backend, Path(base_dir), frames), primary) for item in related
+        _Opened(item, open_related(item, backend, Path(base_dir), frames), primary)
+        for item in related
     ]
     for table in opened:
         table.check()
@@ -540,8 +541,12 @@ def _latest_event_time(tables: list[_Opened]) -> datetime | None:
     return max(latest) if latest else None
 
 
-def _open(item: Related, backend: Any, base_dir: Path, frames: dict[str, Any]) -> Table:
-    """Open ``item.source`` in ``backend``'s connection under a fresh, unique table name."""
+def open_related(item: Any, backend: Any, base_dir: Path, frames: dict[str, Any]) -> Table:
+    """Open ``item.source`` in ``backend``'s connection under a fresh, unique table name.
+
+    ``item`` is a :class:`Related` or any entry with ``name``, ``source`` and ``delimiter``
+    (the text sources of persona cards use it too).
+    """
     table_name = f"negpersona_related_{item.name}_{uuid.uuid4().hex[:8]}"
     if item.source in frames:
         return _register_frame(frames[item.source], backend, table_name, item)
@@ -554,7 +559,7 @@ def _open(item: Related, backend: Any, base_dir: Path, frames: dict[str, Any]) -
         if not looks_like_file and _has_table(backend, item.source):
             return backend.table(item.source)
         raise DataError(
-            f"File not found for related table {item.name!r}: {path}.",
+            f"File not found for {_label(item)}: {path}.",
             "Check source: (relative paths are taken from the folder of negpersona.yaml).",
         )
     if path.is_dir():
@@ -567,7 +572,7 @@ def _open(item: Related, backend: Any, base_dir: Path, frames: dict[str, Any]) -
     if reader is None:
         raise DataError(
             f"The {getattr(backend, 'name', 'current')} backend cannot read the file {path} of "
-            f"related table {item.name!r}.",
+            f"{_label(item)}.",
             "Load it into the same database and set source: to its table name.",
         )
     try:
@@ -583,12 +588,17 @@ def _open(item: Related, backend: Any, base_dir: Path, frames: dict[str, Any]) -
         text = str(exc).strip()
         first_line = text.splitlines()[0] if text else type(exc).__name__
         raise DataError(
-            f"Cannot read {path} (related table {item.name!r}) as {kind.upper()}: {first_line}",
+            f"Cannot read {path} ({_label(item)}) as {kind.upper()}: {first_line}",
             "Check the file" + (" and its delimiter: setting." if kind == "csv" else "."),
         ) from None
     if not columns:
-        raise DataError(f"{path} (related table {item.name!r}) has no columns.")
+        raise DataError(f"{path} ({_label(item)}) has no columns.")
     return table
+
+
+def _label(item: Any) -> str:
+    """How errors name an entry: ``related table 'web'`` or ``text source 'deals'``."""
+    return f"{getattr(item, 'section_label', 'related table')} {item.name!r}"
 
 
 def _register_frame(frame: Any, backend: Any, table_name: str, item: Related) -> Table:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from negpersona.answers import TextSource
 from negpersona.audit import AuditSettings
 from negpersona.errors import ConfigError
 from negpersona.relations import Related, Role
@@ -96,6 +97,23 @@ class DiscoverySettings(_Model):
     )
 
 
+class CardSettings(_Model):
+    """What persona cards show (the ``cards:`` section)."""
+
+    review_days: int = Field(
+        90, ge=1, le=3650, description="Days after discovery by which a persona is reviewed."
+    )
+    profile_values: int = Field(5, ge=1, le=20, description="Values listed per persona aspect.")
+    terms: int = Field(10, ge=1, le=50, description="Distinguishing words per text column.")
+    quotes: int = Field(3, ge=0, le=10, description="Representative quotes per text column.")
+    late_quantile: float = Field(
+        0.75,
+        gt=0,
+        lt=1,
+        description="Conversions later than this quantile of all times to convert count as late.",
+    )
+
+
 class Spec(_Model):
     """Everything about one dataset: the content of ``negpersona.yaml``."""
 
@@ -112,10 +130,12 @@ class Spec(_Model):
     allow_sensitive: list[str] = Field(default_factory=list)
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
     related: list[Related] = Field(default_factory=list)
+    texts: list[TextSource] = Field(default_factory=list)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     roles: dict[str, Role] = Field(default_factory=dict)
     reference_time: datetime | None = None
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
+    cards: CardSettings = Field(default_factory=CardSettings)
 
     def special_columns(self) -> dict[str, str]:
         """Columns with a role other than 'condition', mapped to that role."""
@@ -200,7 +220,7 @@ def load_spec(path: str | Path) -> Spec:
     spec = validate_spec(data, str(path))
     if spec.source and "://" not in spec.source and not Path(spec.source).is_absolute():
         spec.source = os.path.relpath((path.parent / spec.source).resolve())
-    for item in spec.related:  # related files, like the source, are relative to the spec file
+    for item in [*spec.related, *spec.texts]:  # files, like the source, are relative to the spec
         candidate = path.parent / item.source
         if "://" not in item.source and not Path(item.source).is_absolute() and candidate.exists():
             item.source = os.path.relpath(candidate.resolve())

@@ -1,0 +1,394 @@
+"""Persona cards: a segment becomes a persona people can act on.
+
+A card says who the members are (values over-represented in each aspect), why they do not
+convert or stay (their answers in surveys and loss reasons), who converts anyway (so nobody
+excludes a group without seeing whom they would lose), what excluding them means in records,
+conversions and money, how to talk about them, and when to review them.
+
+Where each number comes from:
+
+* **Profile and exceptions**: the compressed table of the discovery (all records, or the search
+  sample on large data, which the card then says), so they cost no extra engine scan.
+* **Exclusion**: exact engine counts on all records (one aggregate query for all personas);
+  the *expected* conversions lost use the held-out (confirmation) rate and its Wilson interval,
+  because rates measured where a segment was found are optimistic.
+* **Trade-off curve**: one engine query on the held-out records, excluding the personas one by
+  one (lowest held-out rate first), counting records and conversions of the union.
+* **Late converters**: with a time column and ``audit.outcome_time``, the days from creation to
+  conversion; "late" is after the ``cards.late_quantile`` of all converters' days.
+* **Language guard**: every generated name and text passes :func:`negpersona.language.check_text`
+  (judgmental words, sensitive terms not allowed by the spec); texts that fail are left out and
+  counted, and a failing name is replaced by a neutral one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import ibis
+import numpy as np
+from ibis.expr.types import Table
+
+from negpersona.answers import AnswerSettings, collect_reasons
+from negpersona.compress import CONFIRM, FIT, CompressedTable
+from negpersona.conditions import segment_filter
+from negpersona.features import Feature
+from negpersona.language import check_text, talking_note
+from negpersona.persona import Persona
+from negpersona.persona_profile import exception_lifts, overrepresented
+from negpersona.recount import recount
+from negpersona.relations import ROLES
+from negpersona.spec import Spec
+from negpersona.stats import rate_interval
+
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass
+class CardContext:
+    """What the cards need from a discovery run."""
+
+    spec: Spec
+    working: Table  # the discovery records with fit label, split flag, value and cost columns
+    compressed: CompressedTable  # all rows of both splits (a sample when fraction < 1)
+    features: list[Feature]
+    roles: dict[str, str]
+    text_columns: list[str]
+    backend: Any
+    fraction: float = 1.0
+    split: bool = True  # whether a confirmation split exists
+    base_dir: Path = Path(".")
+    frames: dict[str, Any] = field(default_factory=dict)
+
+
+def build_cards(
+    context: CardContext,
+    personas: list[Persona],
+    masks: list[np.ndarray],
+    skips: list[set[int]],
+) -> dict[str, Any]:
+    """Fill ``persona.extra`` with the card and review dates; return run-level card data.
+
+    ``masks[i]`` selects the compressed rows of persona ``i``; ``skips[i]`` are the features of
+    its own conditions (not repeated in its profile). The returned dict holds ``created``,
+    ``data_window`` and ``tradeoff`` for ``personas.json``.
+    """
+    spec, cards = context.spec, context.spec.cards
+    created = datetime.now(UTC).replace(microsecond=0)
+    window = data_window(context.working, spec.time)
+    if not personas:
+        return {"created": created.isoformat(), "data_window": window, "tradeoff": []}
+    conditions = [p.conditions for p in personas]
+    counts = recount(context.working, conditions)
+    totals = {
+        key: sum(counts.totals[flag][key] for flag in (False, True))
+        for key in ("n", "pos", "value")
+    }
+    reasons = collect_reasons(
+        context.working,
+        conditions,
+        sources=spec.texts,
+        text_columns=context.text_columns,
+        backend=context.backend,
+        base_dir=context.base_dir,
+        frames=context.frames,
+        settings=AnswerSettings(
+            terms=cards.terms,
+            quotes=cards.quotes,
+            alpha=spec.discovery.alpha,
+            seed=spec.discovery.seed,
+        ),
+    )
+    late = late_converters(context.working, spec, conditions)
+    rows = context.compressed
+    for i, persona in enumerate(personas):
+        guard = _Guard(spec.allow_sensitive)
+        profile = _profile(rows, masks[i], skips[i], context, guard)
+        exceptions = exception_lifts(
+            rows.codes,
+            rows.count,
+            rows.positives,
+            masks[i],
+            features=context.features,
+            skip=skips[i],
+            alpha=spec.discovery.alpha,
+        ).to_dict()
+        exceptions["lifts"] = [item for item in exceptions.get("lifts", []) if guard.ok(item)]
+        exceptions["best"] = exceptions["lifts"][0] if exceptions["lifts"] else None
+        exceptions["late"] = late[i] if late else None
+        card = {
+            "profile": profile,
+            "profile_basis": _basis(context),
+            "reasons": _guarded_reasons(reasons[i], guard),
+            "exceptions": exceptions,
+            "exclusion": exclusion(persona, counts, i, totals, spec),
+            "talk_about": talking_note(),
+        }
+        name_issues = guard.check_name(persona)
+        card["language"] = {"name_issues": name_issues, "withheld_texts": guard.withheld}
+        persona.extra["card"] = card
+        persona.extra["created"] = created.isoformat()
+        persona.extra["data_window"] = window
+        persona.extra["review_by"] = (
+            (created + timedelta(days=cards.review_days)).date().isoformat()
+        )
+    return {
+        "created": created.isoformat(),
+        "data_window": window,
+        "tradeoff": tradeoff(context.working, personas, split=context.split),
+    }
+
+
+# ---- profile ---------------------------------------------------------------------------------
+
+
+def _profile(
+    rows: CompressedTable,
+    member: np.ndarray,
+    skip: set[int],
+    context: CardContext,
+    guard: _Guard,
+) -> dict[str, list[dict[str, Any]]]:
+    """Over-represented values grouped by aspect (demographic, behavior, need, characteristic)."""
+    found = overrepresented(
+        rows.codes,
+        rows.count,
+        member,
+        features=context.features,
+        skip=skip,
+        alpha=context.spec.discovery.alpha,
+    )
+    limit = context.spec.cards.profile_values
+    profile: dict[str, list[dict[str, Any]]] = {role: [] for role in ROLES}
+    for item in found:
+        role = context.roles.get(item.column, "characteristic")
+        entry = {**item.to_dict(), "text": item.text}
+        if len(profile[role]) < limit and guard.ok(entry):
+            profile[role].append(entry)
+    return profile
+
+
+def _basis(context: CardContext) -> str:
+    records = int(context.compressed.count.sum())
+    if context.fraction < 1.0:
+        return f"a seeded sample of {records:,} records ({context.fraction:.1%} of all)"
+    return f"all {records:,} records"
+
+
+# ---- exclusion -------------------------------------------------------------------------------
+
+
+def exclusion(
+    persona: Persona, counts: Any, index: int, totals: dict[str, float], spec: Spec
+) -> dict[str, Any]:
+    """What excluding the persona means: shares, expected conversions lost, and money.
+
+    Observed numbers are exact counts on all records. Expected conversions use the held-out
+    rate (the discovery rate when there is no split) with its Wilson interval: they estimate
+    what the same number of new records of this kind would convert.
+    """
+    records = int(counts.records[index].sum())
+    positives = int(counts.positives[index].sum())
+    value = float(counts.value[index].sum())
+    cost = float(counts.cost[index].sum())
+    held_out = persona.confirmation
+    if held_out is not None and held_out.records > 0:
+        rate, (low, high), basis = held_out.rate, held_out.rate_ci, "held-out records"
+    else:
+        rate, (low, high), basis = persona.rate, persona.rate_ci, "discovery records"
+    result: dict[str, Any] = {
+        "records": records,
+        "records_share": records / totals["n"] if totals["n"] else 0.0,
+        "conversions": positives,
+        "conversions_share": positives / totals["pos"] if totals["pos"] else 0.0,
+        "conversions_share_ci": list(rate_interval(positives, int(totals["pos"]))),
+        "rate_basis": basis,
+        "expected_conversions": records * rate,
+        "expected_conversions_ci": [records * low, records * high],
+        "per_1000_records": {"conversions": 1000 * rate, "ci": [1000 * low, 1000 * high]},
+    }
+    if spec.value:
+        result["value"] = value
+        result["value_share"] = value / totals["value"] if totals["value"] else 0.0
+    settings = spec.discovery
+    per_conversion = settings.value
+    if per_conversion is None and spec.value:
+        per_conversion = value / positives if positives else totals["value"] / max(totals["pos"], 1)
+    if per_conversion is not None:
+        result["value_per_conversion"] = per_conversion
+        result["value_at_risk"] = records * rate * per_conversion
+        result["value_at_risk_ci"] = [
+            records * low * per_conversion,
+            records * high * per_conversion,
+        ]
+    saved = records * settings.cost if settings.cost is not None else (cost if spec.cost else None)
+    if saved is not None:
+        result["cost_saved"] = saved
+        if per_conversion is not None:
+            at_risk, (risk_low, risk_high) = result["value_at_risk"], result["value_at_risk_ci"]
+            result["net_savings"] = saved - at_risk
+            result["net_savings_ci"] = [saved - risk_high, saved - risk_low]
+    return result
+
+
+# ---- trade-off and late converters -------------------------------------------------------------
+
+
+def tradeoff(working: Table, personas: list[Persona], *, split: bool) -> list[dict[str, Any]]:
+    """Share of records excluded vs share of conversions lost as personas are added.
+
+    Personas are added lowest held-out rate first (the cheapest exclusion first); each step
+    excludes the union of the personas so far, counted exactly by the engine on the held-out
+    records (all records without a split).
+    """
+    order = sorted(
+        range(len(personas)),
+        key=lambda i: (_held_out_rate(personas[i]), personas[i].id),
+    )
+    scope = working.filter(working[CONFIRM]) if split else working
+    fit = scope[FIT]
+    union = ibis.literal(False)
+    metrics: dict[str, Any] = {"n": fit.count(), "pos": fit.cast("int64").sum()}
+    for step, i in enumerate(order, start=1):
+        union = union | segment_filter(scope, personas[i].conditions)
+        metrics[f"n{step}"] = union.cast("int64").sum()
+        metrics[f"p{step}"] = (union & fit).cast("int64").sum()
+    row = scope.aggregate(**metrics).to_pyarrow().to_pylist()[0]
+    n, pos = int(row["n"] or 0), int(row["pos"] or 0)
+    steps = [
+        {"step": 0, "id": None, "name": "No exclusion", "records_share": 0.0,
+         "conversions_share": 0.0, "records": 0, "conversions": 0}
+    ]  # fmt: skip
+    for step, i in enumerate(order, start=1):
+        records, positives = int(row[f"n{step}"] or 0), int(row[f"p{step}"] or 0)
+        steps.append(
+            {
+                "step": step,
+                "id": personas[i].id,
+                "name": personas[i].name,
+                "records": records,
+                "conversions": positives,
+                "records_share": records / n if n else 0.0,
+                "conversions_share": positives / pos if pos else 0.0,
+            }
+        )
+    return steps
+
+
+def _held_out_rate(persona: Persona) -> float:
+    held_out = persona.confirmation
+    return held_out.rate if held_out is not None and held_out.records else persona.rate
+
+
+def late_converters(
+    working: Table, spec: Spec, personas: list[list[Any]]
+) -> list[dict[str, Any]] | None:
+    """Per persona: how many of its conversions came late (None without the time columns)."""
+    outcome_time = spec.audit.outcome_time
+    if not (spec.time and outcome_time and outcome_time in working.columns):
+        return None
+    start = working[spec.time].cast("timestamp").epoch_seconds()
+    end = working[outcome_time].cast("timestamp").epoch_seconds()
+    days = (end - start) / SECONDS_PER_DAY
+    known = working[FIT] & days.notnull() & (days >= 0)
+    scoped = working.mutate(__np_days=days, __np_known=known)
+    converters = scoped.filter(scoped["__np_known"])
+    quantile = spec.cards.late_quantile
+    try:
+        threshold = converters.aggregate(q=converters["__np_days"].quantile(quantile))
+        value = threshold.to_pyarrow().to_pylist()[0]["q"]
+    except Exception:  # engines without exact quantiles (BigQuery, Trino)
+        threshold = converters.aggregate(q=converters["__np_days"].approx_quantile(quantile))
+        value = threshold.to_pyarrow().to_pylist()[0]["q"]
+    if value is None:
+        return None
+    late = scoped["__np_known"] & (scoped["__np_days"] > value)
+    metrics: dict[str, Any] = {
+        "known": scoped["__np_known"].cast("int64").sum(),
+        "late": late.cast("int64").sum(),
+    }
+    for i, conditions in enumerate(personas):
+        inside = segment_filter(scoped, conditions)
+        metrics[f"k{i}"] = (inside & scoped["__np_known"]).cast("int64").sum()
+        metrics[f"l{i}"] = (inside & late).cast("int64").sum()
+    row = scoped.aggregate(**metrics).to_pyarrow().to_pylist()[0]
+    overall = (row["late"] or 0) / row["known"] if row["known"] else 0.0
+    found = []
+    for i in range(len(personas)):
+        known_i, late_i = int(row[f"k{i}"] or 0), int(row[f"l{i}"] or 0)
+        share = late_i / known_i if known_i else 0.0
+        found.append(
+            {
+                "threshold_days": float(value),
+                "quantile": quantile,
+                "conversions_with_time": known_i,
+                "late": late_i,
+                "late_share": share,
+                "late_share_ci": list(rate_interval(late_i, known_i)),
+                "overall_late_share": overall,
+                "text": (
+                    f"{late_i:,} of the {known_i:,} conversions with a known time came after "
+                    f"{value:.0f} days ({share:.0%} vs {overall:.0%} of all conversions)"
+                ),
+            }
+        )
+    return found
+
+
+def data_window(working: Table, time: str | None) -> dict[str, Any] | None:
+    """First and last record time of the data the personas were built on."""
+    if not time or time not in working.columns:
+        return None
+    moment = working[time].cast("timestamp")
+    row = working.aggregate(first=moment.min(), last=moment.max()).to_pyarrow().to_pylist()[0]
+    if row["first"] is None:
+        return None
+    return {"column": time, "start": row["first"].isoformat(), "end": row["last"].isoformat()}
+
+
+# ---- language guard ----------------------------------------------------------------------------
+
+
+class _Guard:
+    """Checks generated texts; counts what it withholds."""
+
+    def __init__(self, allowed: list[str]) -> None:
+        self.allowed = allowed
+        self.withheld = 0
+
+    def ok(self, entry: dict[str, Any]) -> bool:
+        text = str(entry.get("text") or entry.get("label") or "")
+        if check_text(text, allowed_sensitive=self.allowed):
+            self.withheld += 1
+            return False
+        return True
+
+    def check_name(self, persona: Persona) -> list[dict[str, str]]:
+        """Issues of the generated name; a failing name is replaced by a neutral one."""
+        issues = check_text(persona.name, allowed_sensitive=self.allowed)
+        if issues:
+            persona.name = f"Segment {persona.id}"
+        return [{"word": i.word, "reason": i.reason, "suggestion": i.suggestion} for i in issues]
+
+
+def _guarded_reasons(blocks: list[dict[str, Any]], guard: _Guard) -> list[dict[str, Any]]:
+    """Reason blocks without terms or values the language guard rejects.
+
+    Quotes are left as people wrote them (redacted of personal data): they are evidence, not
+    text negpersona generated.
+    """
+    kept = []
+    for block in blocks:
+        block = dict(block)
+        if "terms" in block:
+            block["terms"] = [t for t in block["terms"] if guard.ok({"text": t["term"]})]
+        if "shares" in block:
+            block["shares"] = [s for s in block["shares"] if guard.ok({"text": str(s["value"])})]
+            if "loyal_to" in block:
+                kept_values = {s["value"] for s in block["shares"]}
+                block["loyal_to"] = [v for v in block["loyal_to"] if v in kept_values]
+        kept.append(block)
+    return kept
