@@ -275,3 +275,18 @@ def test_no_text_sources_no_time_columns_still_give_cards() -> None:
     assert card["exceptions"]["late"] is None
     assert "cost_saved" not in card["exclusion"]
     assert result.personas[0].extra["data_window"] is None
+
+
+def test_cards_on_a_search_sample_keep_exact_exclusion_counts() -> None:
+    leads = _leads()
+    survey = _survey(leads)
+    spec = _spec().with_overrides(max_search_rows=2000)
+    result = discover(leads, spec, frames={"survey": survey})
+    persona = next(p for p in result.personas if p.conditions[0].value == PERSONA)
+    card = persona.extra["card"]
+    assert "sample" in card["profile_basis"] and "of all" in card["profile_basis"]
+    members = _members(leads)
+    assert card["exclusion"]["records"] == int(members.sum())  # recounted on all records
+    assert card["exclusion"]["conversions"] == int(leads.loc[members, "converted"].sum())
+    assert card["exceptions"]["best"]["label"] == "pricing"
+    assert card["exceptions"]["records"] == int(members.sum())

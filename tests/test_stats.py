@@ -49,3 +49,17 @@ def test_interval_and_tests_match_their_definitions() -> None:
     assert below_baseline_p_value(20, 200, 0.1) > 0.5
     holm = adjust([0.01, 0.02, 0.5])
     assert holm == pytest.approx([0.03, 0.04, 0.5])
+
+
+@pytest.mark.parametrize("method", ["holm", "fdr_bh"])
+def test_adjust_matches_statsmodels(method) -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(11)
+    for size in (1, 2, 7, 50, 500):
+        p = rng.random(size) ** 3  # many small p-values, some ties below
+        p[: size // 5] = p[0]
+        expected = multipletests(p, method=method)[1]
+        assert adjust(p, method) == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(ValueError):
+        adjust([0.1], "bonferonni")

@@ -116,6 +116,15 @@ def build_cards(
             skip=skips[i],
             alpha=spec.discovery.alpha,
         ).to_dict()
+        # Members and their conversions exactly, from the engine (the compressed rows may be a
+        # sample); the lifts inside the persona come from the compressed rows.
+        records, positives = int(counts.records[i].sum()), int(counts.positives[i].sum())
+        exceptions.update(
+            records=records,
+            positives=positives,
+            rate=positives / records if records else 0.0,
+            rate_ci=list(rate_interval(positives, records)),
+        )
         exceptions["lifts"] = [item for item in exceptions.get("lifts", []) if guard.ok(item)]
         exceptions["best"] = exceptions["lifts"][0] if exceptions["lifts"] else None
         exceptions["late"] = late[i] if late else None

@@ -222,6 +222,7 @@ def _persona_yaml(persona: Persona) -> str:
         "# editing 'conditions' changes who belongs to it (re-check it with new data).\n"
     )
     data = persona.to_dict()
+    data.pop("card", None)  # the card is data for reports (personas.json), not for editing
     data["notes"] = data.get("notes", "")
     return header + to_yaml(data)
 

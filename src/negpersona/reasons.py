@@ -109,7 +109,6 @@ from typing import Any
 import numpy as np
 from scipy import stats as scipy_stats
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-from statsmodels.stats.multitest import multipletests
 
 from negpersona.errors import ConfigError
 from negpersona.redact import EMAIL_PLACEHOLDER, LINK_PLACEHOLDER, PHONE_PLACEHOLDER, redact
@@ -377,7 +376,7 @@ def _beyond_chance(
     if testable.size == 0:
         return passed
     p_values = scipy_stats.binom.sf(member[testable] - 1, pooled[testable], share)
-    rejected = multipletests(np.clip(p_values, 0.0, 1.0), alpha=level, method="fdr_bh")[0]
+    rejected = np.asarray(adjust(p_values, "fdr_bh")) <= level
     passed[testable[rejected]] = True
     return passed
 

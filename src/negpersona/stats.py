@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 
@@ -55,8 +54,25 @@ def refinement_p_values(children: np.ndarray, parents: np.ndarray) -> np.ndarray
     return np.where(parent_n > child_n, p_values, 1.0)
 
 
-def adjust(p_values: list[float], method: str = "holm") -> list[float]:
-    """Adjusted p-values across a family of tests (Holm or Benjamini–Hochberg)."""
-    if not p_values:
+def adjust(p_values: list[float] | np.ndarray, method: str = "holm") -> list[float]:
+    """Adjusted p-values across a family of tests (Holm or Benjamini–Hochberg).
+
+    The same numbers as statsmodels' ``multipletests`` (tested against it), in a few lines of
+    NumPy: ``multipletests`` runs a full garbage collection on every call (about 0.1 s), and persona
+    cards adjust dozens of small families.
+    """
+    p = np.clip(np.asarray(p_values, dtype=np.float64), 0.0, 1.0)
+    m = p.size
+    if m == 0:
         return []
-    return [float(p) for p in multipletests(np.asarray(p_values), method=method)[1]]
+    order = np.argsort(p, kind="stable")
+    ranked = p[order]
+    if method == "holm":  # step-down: (m - i) × p_(i), made monotone
+        adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    elif method == "fdr_bh":  # step-up: min over j ≥ i of m / j × p_(j)
+        adjusted = np.minimum.accumulate((m / np.arange(m, 0, -1)) * ranked[::-1])[::-1]
+    else:
+        raise ValueError(f"unknown correction {method!r}; use holm or fdr_bh")
+    result = np.empty(m)
+    result[order] = np.minimum(adjusted, 1.0)
+    return [float(value) for value in result]
