@@ -3,23 +3,40 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
+from functools import partial
 
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from negpersona.errors import ConfigError
 from negpersona.reasons import (
+    _MIN_QUOTE_WORDS,
+    _PLACEHOLDER_RE,
+    _TOKEN,
     Share,
     Term,
+    TextCorpus,
+    _beyond_chance,
+    _check_ngram_range,
+    _is_text,
     _log_odds_z,
+    _make_analyzer,
+    _min_count,
+    _quote_key,
+    _quote_rank,
+    _term_weights,
+    _truncate,
+    _without_nested_duplicates,
     category_shares,
     distinguishing_terms,
     representative_quotes,
 )
+from negpersona.redact import redact
 
 FILLER = [
     "the product is fine and the team uses it daily",
@@ -407,3 +424,264 @@ def test_quotes_fill_up_with_typical_answers_when_few_contain_terms():
 def test_quote_edge_cases(answers, expected):
     assert representative_quotes(answers, []) == expected
     assert representative_quotes(answers, [_term("answer", 2.0)]) == expected
+
+
+# --- TextCorpus: prepared once, identical to the per-call functions -----------------------------
+#
+# The reference below is the per-call implementation that TextCorpus replaced (each call tallied,
+# redacted and vectorized its own texts), kept verbatim so the equivalence is checked against the
+# original behaviour rather than against the wrappers built on TextCorpus.
+
+
+def _reference_terms(
+    member_texts, other_texts, *, top=10, z_min=1.96, ngram_range=(1, 2), min_df=2
+) -> list[Term]:
+    ngram_range = _check_ngram_range(ngram_range)
+    index: dict[str, int] = {}
+    rows = [
+        [index.setdefault(text, len(index)) for text in texts if _is_text(text)]
+        for texts in (member_texts, other_texts)
+    ]
+    member_counts, other_counts = (
+        np.bincount(np.asarray(r, dtype=np.int64), minlength=len(index)) for r in rows
+    )
+    n_members, n_others = int(member_counts.sum()), int(other_counts.sum())
+    if n_members == 0 or n_others == 0 or top <= 0:
+        return []
+    vectorizer = CountVectorizer(analyzer=_make_analyzer(ngram_range), binary=True, dtype=np.int64)
+    try:
+        matrix = vectorizer.fit_transform([redact(text) for text in index]).tocsr()
+    except ValueError:
+        return []
+    vocabulary = vectorizer.get_feature_names_out()
+    member_docs = np.asarray(matrix.T @ member_counts, dtype=np.float64)
+    other_docs = np.asarray(matrix.T @ other_counts, dtype=np.float64)
+    frequent = np.flatnonzero(member_docs + other_docs >= _min_count(min_df, n_members + n_others))
+    vocabulary, member_docs, other_docs = (
+        vocabulary[frequent],
+        member_docs[frequent],
+        other_docs[frequent],
+    )
+    if member_docs.sum() == 0 or other_docs.sum() == 0:
+        return []
+    z, log_odds = _log_odds_z(member_docs, other_docs)
+    significant = np.isfinite(z) & (z >= z_min) & (log_odds > 0)
+    level = float(scipy_stats.norm.sf(z_min))
+    keep = np.flatnonzero(
+        significant & _beyond_chance(member_docs, other_docs, n_members, n_others, level)
+    )
+    candidates = [
+        Term(
+            term=str(vocabulary[i]),
+            z=float(z[i]),
+            log_odds=float(log_odds[i]),
+            member_docs=int(member_docs[i]),
+            member_share=float(member_docs[i] / n_members),
+            other_share=float(other_docs[i] / n_others),
+        )
+        for i in keep
+    ]
+    candidates.sort(key=lambda term: (-term.z, term.term))
+    return _without_nested_duplicates(candidates, top)
+
+
+def _reference_quotes(member_texts, terms, *, k=3, max_chars=240) -> list[str]:
+    if max_chars < 2:
+        raise ConfigError(f"max_chars {max_chars!r} is too small.", "Use at least 2, e.g. 240.")
+    forms: dict[str, str] = {}
+    tally: Counter[str] = Counter()
+    for text, repeats in Counter(text for text in member_texts if _is_text(text)).items():
+        quote = _truncate(" ".join(redact(text).split()), max_chars)
+        if not re.search(r"[^\W_]", _PLACEHOLDER_RE.sub("", quote)):
+            continue
+        key = _quote_key(quote)
+        tally[key] += repeats
+        forms[key] = min(forms.get(key, quote), quote)
+    candidates = {key: (forms[key], tally[key]) for key in forms}
+    if not candidates or k <= 0:
+        return []
+    weights = _term_weights(terms)
+    picked: list[str] = []
+    if weights:
+        analyze = _make_analyzer((1, max(len(term.split()) for term in weights)))
+        needles = {term.split()[-1] for term in weights}
+        scored = []
+        for key, (quote, count) in candidates.items():
+            lowered = quote.lower()
+            if not any(needle in lowered for needle in needles):
+                continue
+            found = frozenset(analyze(lowered)) & weights.keys()
+            if found:
+                words = sum(1 for token in _TOKEN.findall(quote) if token[0].isalnum())
+                scored.append((key, quote, count, found, math.sqrt(max(words, _MIN_QUOTE_WORDS))))
+        shown: frozenset[str] = frozenset()
+        while scored and len(picked) < k:
+            best = min(scored, key=partial(_quote_rank, weights=weights, shown=shown))
+            scored.remove(best)
+            picked.append(best[0])
+            shown |= best[3]
+    if len(picked) < k:
+        analyze = _make_analyzer((1, 1))
+        words = {key: set(analyze(quote)) for key, (quote, _) in candidates.items()}
+        frequency: Counter[str] = Counter()
+        for key, (_, count) in candidates.items():
+            for word in words[key]:
+                frequency[word] += count
+
+        def rank(key: str) -> tuple[int, float, str]:
+            quote, count = candidates[key]
+            found = words[key]
+            typicality = sum(frequency[word] for word in found) / len(found) if found else 0.0
+            return (-count, -typicality, quote)
+
+        chosen = set(picked)
+        rest = [key for key in sorted(candidates, key=rank) if key not in chosen]
+        picked += rest[: k - len(picked)]
+    return [candidates[key][0] for key in picked]
+
+
+_CONTENT_WORDS = [
+    "price", "pricing", "budget", "contract", "integration", "api", "seat", "seats", "renewal",
+    "support", "slow", "expensive", "cheap", "feature", "features", "onboarding", "o'reilly",
+    "O\u2019Reilly", "company's", "Stra\u00dfe", "STRASSE", "bill", "system", "em", "ok",
+]  # fmt: skip
+_OTHER_TOKENS = [
+    "the", "a", "of", "and", "we", "it", "is", "was", "for", "our", "to", "with", "we're",
+    "too", "not", "no", "very", "don't", "can\u2019t", "without", "more", "2024", "50", "$300",
+    "v2", "x", ".", ",", "!", ";", "?", "-", "(", ")", "\u2026", "jane.doe@example.com",
+    "+44 20 7946 0958", "https://example.com/x", "www.example.org", "[email]", "[phone]",
+]  # fmt: skip
+
+
+def _random_answer(rng: np.random.Generator, topic: int) -> str:
+    """A messy answer: words, stop words, modifiers, numbers, punctuation, contact details,
+    mixed case and whitespace; about one in twelve is long enough to be cut."""
+    size = int(rng.integers(20, 70)) if rng.random() < 0.08 else int(rng.integers(1, 9))
+    tokens = []
+    for _ in range(size):
+        if rng.random() < 0.45:
+            # Topics favour different words, so the groups differ.
+            choice = (topic * 3 + int(rng.integers(0, 8))) % len(_CONTENT_WORDS)
+            tokens.append(_CONTENT_WORDS[choice if rng.random() < 0.7 else rng.integers(25)])
+        else:
+            tokens.append(_OTHER_TOKENS[rng.integers(len(_OTHER_TOKENS))])
+    text = "".join(
+        token + str(rng.choice([" ", " ", " ", "  ", "\n", "\t", ""])) for token in tokens
+    )
+    if rng.random() < 0.2:
+        text = text.upper() if rng.random() < 0.5 else text.capitalize()
+    return text
+
+
+_MISSING = [None, "", "   ", "\n", float("nan")]
+_ODD = ["[email]", "jane.doe@example.com", "x" * 300, "price" * 70, "too expensive " * 30]
+
+
+def _random_corpus(seed: int, n: int) -> tuple[list, np.ndarray]:
+    """Answers in row order with duplicates, near-duplicates and missing values; their topics."""
+    rng = np.random.default_rng(seed)
+    texts: list = []
+    answered: list[str] = []
+    topics = rng.integers(0, 4, n)
+    for topic in topics:
+        draw = rng.random()
+        if draw < 0.08:
+            texts.append(_MISSING[rng.integers(len(_MISSING))])
+            continue
+        if draw < 0.35 and answered:
+            earlier = answered[rng.integers(len(answered))]
+            variants = [earlier, earlier.lower(), earlier + ".", " ".join(earlier.split()) + "!"]
+            text = variants[rng.integers(len(variants))]
+        elif draw < 0.37:
+            text = _ODD[rng.integers(len(_ODD))]
+        else:
+            text = _random_answer(rng, int(topic))
+        texts.append(text)
+        answered.append(text)
+    return texts, topics
+
+
+def _masks(texts: list, topics: np.ndarray, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed + 1000)
+    n = len(texts)
+    blank = np.array([not _is_text(text) for text in texts])
+    return [
+        np.zeros(n, dtype=bool),  # no members
+        np.ones(n, dtype=bool),  # no others
+        blank,  # members, but none answered
+        ~blank,  # every answer is a member's
+        rng.random(n) < 0.03,
+        rng.random(n) < 0.3,
+        rng.random(n) < 0.8,
+        (topics == seed % 4) & (rng.random(n) < 0.9) | (rng.random(n) < 0.05),
+    ]
+
+
+_TERM_SETTINGS = [
+    {"top": 10, "z_min": 1.96, "min_df": 2},
+    {"top": 3, "z_min": 0.5, "min_df": 1},
+    {"top": 25, "z_min": 0.0, "min_df": 0.02},
+    {"top": 0, "z_min": 1.0, "min_df": 3},
+]
+_QUOTE_SETTINGS = [
+    {"k": 3, "max_chars": 240},
+    {"k": 10, "max_chars": 40},
+    {"k": 1, "max_chars": 12},
+    {"k": 0, "max_chars": 240},
+]
+_PLAIN_TERMS = ["price", "Too  Expensive", "o'reilly", "not very cheap", "strasse", "x" * 10, ""]
+
+
+def _split(texts: list, mask: np.ndarray) -> tuple[list, list]:
+    pairs = list(zip(texts, mask, strict=True))
+    return [t for t, m in pairs if m], [t for t, m in pairs if not m]
+
+
+@pytest.mark.parametrize(
+    ("seed", "ngram_range"), [(0, (1, 2)), (1, (1, 2)), (2, (1, 1)), (3, (1, 3)), (4, (2, 3))]
+)
+def test_corpus_gives_exactly_the_per_call_results(seed, ngram_range):
+    texts, topics = _random_corpus(seed, 400)
+    corpus = TextCorpus(texts, ngram_range=ngram_range)
+    quotes_only = TextCorpus(texts)  # quotes without the term matrix ever being built
+    assert len(corpus) == len(texts)
+    assert corpus.answers == sum(_is_text(text) for text in texts)
+    for number, mask in enumerate(_masks(texts, topics, seed)):
+        mine, theirs = _split(texts, mask)
+        found = []
+        for settings in _TERM_SETTINGS:
+            expected = _reference_terms(mine, theirs, ngram_range=ngram_range, **settings)
+            assert corpus.distinguishing_terms(mask, **settings) == expected, (number, settings)
+            assert distinguishing_terms(mine, theirs, ngram_range=ngram_range, **settings) == (
+                expected
+            )
+            found.append(expected)
+        for terms in [found[0], found[2], _PLAIN_TERMS, []]:
+            for settings in _QUOTE_SETTINGS:
+                expected = _reference_quotes(mine, terms, **settings)
+                assert corpus.representative_quotes(mask, terms, **settings) == expected, (
+                    number,
+                    terms,
+                    settings,
+                )
+                assert quotes_only.representative_quotes(mask, terms, **settings) == expected
+                assert representative_quotes(mine, terms, **settings) == expected
+
+
+def test_corpus_checks_its_inputs():
+    corpus = TextCorpus(["price", None, "budget"])
+    assert len(corpus) == 3 and corpus.answers == 2
+    with pytest.raises(ValueError, match="one flag per text"):
+        corpus.distinguishing_terms([True, False])
+    with pytest.raises(ValueError, match="one flag per text"):
+        corpus.representative_quotes(np.ones(4, dtype=bool), [])
+    with pytest.raises(ConfigError, match="max_chars"):
+        corpus.representative_quotes([True, False, False], [], max_chars=1)
+    with pytest.raises(ConfigError, match="ngram_range"):
+        TextCorpus(["price"], ngram_range=(2, 1))
+    members = np.array([True, False, False])
+    assert corpus.distinguishing_terms(members) == _reference_terms(["price"], [None, "budget"])
+    with pytest.raises(ConfigError, match="min_df"):
+        TextCorpus(["price budget", "price"] * 3).distinguishing_terms(
+            [True, False] * 3, min_df=1.5
+        )

@@ -207,3 +207,20 @@ def test_report_bad_input_fails_cleanly(tmp_path, run_dir) -> None:
     assert broken.exit_code != 0 and path.name in broken.stderr
     assert "Traceback" not in broken.output
     assert (run_dir / "report.html").exists() == before  # nothing half-written
+
+
+def test_show_uses_the_edited_name_and_warns_like_report(run_dir) -> None:
+    _edit(run_dir, name="Tire kickers")
+    result = runner.invoke(app, ["show", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    assert "Tire kickers" in result.stdout
+    assert "Warning" in result.stderr and "judgmental" in result.stderr
+
+
+def test_outputs_get_the_usual_file_permissions(demo_run) -> None:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    path, _ = write_report(demo_run, "md")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

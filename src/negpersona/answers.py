@@ -162,28 +162,31 @@ def _add_blocks(
     settings: AnswerSettings,
 ) -> None:
     # scikit-learn loads only when cards are written, not whenever the spec is read.
-    from negpersona.reasons import category_shares, distinguishing_terms, representative_quotes
+    from negpersona.reasons import TextCorpus, category_shares
 
     values = rows[column].where(rows[column].notna(), None)
     present = values.map(lambda v: bool(v and str(v).strip())).to_numpy(dtype=bool)
+    # Free text is redacted and analyzed once for all personas; each persona is a mask over it.
+    corpus = TextCorpus(values.tolist()) if kind == "text" else None
     for i, block in enumerate(blocks):
         member = rows[FLAG.format(i)].to_numpy(dtype=bool)
-        mine = values[member & present].tolist()
-        theirs = values[~member & present].tolist()
-        if not mine:
+        answers = int((member & present).sum())
+        if not answers:
             continue
         item: dict[str, Any] = {
             "source": source,
             "column": column,
             "kind": kind,
-            "answers": len(mine),
-            "other_answers": len(theirs),
+            "answers": answers,
+            "other_answers": int((~member & present).sum()),
         }
-        if kind == "text":
-            terms = distinguishing_terms(mine, theirs, top=settings.terms)
+        if corpus is not None:
+            terms = corpus.distinguishing_terms(member, top=settings.terms)
             item["terms"] = [term.to_dict() for term in terms]
-            item["quotes"] = representative_quotes(mine, terms, k=settings.quotes)
+            item["quotes"] = corpus.representative_quotes(member, terms, k=settings.quotes)
         else:
+            mine = values[member & present].tolist()
+            theirs = values[~member & present].tolist()
             shares = category_shares(mine, theirs, top=settings.categories, alpha=settings.alpha)
             item["shares"] = [share.to_dict() for share in shares]
             if kind == "competitor":

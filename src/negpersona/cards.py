@@ -33,7 +33,7 @@ import numpy as np
 from ibis.expr.types import Table
 
 from negpersona.answers import AnswerSettings, collect_reasons
-from negpersona.compress import CONFIRM, FIT, CompressedTable
+from negpersona.compress import CONFIRM, COST, FIT, VALUE, CompressedTable
 from negpersona.conditions import segment_filter
 from negpersona.features import Feature
 from negpersona.language import check_text, talking_note
@@ -251,7 +251,8 @@ def tradeoff(working: Table, personas: list[Persona], *, split: bool) -> list[di
 
     Personas are added lowest held-out rate first (the cheapest exclusion first); each step
     excludes the union of the personas so far, counted exactly by the engine on the held-out
-    records (all records without a split).
+    records (all records without a split). With a value (cost) column each step also holds the
+    value of the conversions lost (the cost of the records excluded), for the exclusion policy.
     """
     order = sorted(
         range(len(personas)),
@@ -259,31 +260,42 @@ def tradeoff(working: Table, personas: list[Persona], *, split: bool) -> list[di
     )
     scope = working.filter(working[CONFIRM]) if split else working
     fit = scope[FIT]
+    sums = {key: scope[column] for key, column in (("v", VALUE), ("c", COST)) if column in scope}
     union = ibis.literal(False)
     metrics: dict[str, Any] = {"n": fit.count(), "pos": fit.cast("int64").sum()}
+    metrics.update({key: column.sum() for key, column in sums.items()})
     for step, i in enumerate(order, start=1):
         union = union | segment_filter(scope, personas[i].conditions)
         metrics[f"n{step}"] = union.cast("int64").sum()
         metrics[f"p{step}"] = (union & fit).cast("int64").sum()
+        for key, column in sums.items():
+            metrics[f"{key}{step}"] = union.ifelse(column, 0.0).sum()
     row = scope.aggregate(**metrics).to_pyarrow().to_pylist()[0]
     n, pos = int(row["n"] or 0), int(row["pos"] or 0)
-    steps = [
-        {"step": 0, "id": None, "name": "No exclusion", "records_share": 0.0,
-         "conversions_share": 0.0, "records": 0, "conversions": 0}
-    ]  # fmt: skip
+    start = {"step": 0, "id": None, "name": "No exclusion", "records": 0, "conversions": 0,
+             "records_share": 0.0, "conversions_share": 0.0}  # fmt: skip
+    names = {"v": "value_lost", "c": "cost"}
+    for key in sums:
+        start[names[key]] = 0.0
+    steps = [start]
     for step, i in enumerate(order, start=1):
         records, positives = int(row[f"n{step}"] or 0), int(row[f"p{step}"] or 0)
-        steps.append(
-            {
-                "step": step,
-                "id": personas[i].id,
-                "name": personas[i].name,
-                "records": records,
-                "conversions": positives,
-                "records_share": records / n if n else 0.0,
-                "conversions_share": positives / pos if pos else 0.0,
-            }
-        )
+        item = {
+            "step": step,
+            "id": personas[i].id,
+            "name": personas[i].name,
+            "records": records,
+            "conversions": positives,
+            "records_share": records / n if n else 0.0,
+            "conversions_share": positives / pos if pos else 0.0,
+        }
+        for key in sums:
+            item[names[key]] = float(row[f"{key}{step}"] or 0.0)
+        steps.append(item)
+    for item in steps:  # the scope's totals, so a policy can scale the numbers
+        item["scope_records"], item["scope_conversions"] = n, pos
+        for key in sums:
+            item[f"scope_{names[key]}"] = float(row[key] or 0.0)
     return steps
 
 

@@ -348,10 +348,15 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print personas.json.")] = False,
 ) -> None:
     """Show the personas of an earlier run."""
+    from negpersona.edits import apply_edits
+
     try:
         result = DiscoveryResult.read(out_dir)
+        warnings = apply_edits(result, out_dir)  # names and notes people set in the YAML files
     except NegPersonaError as error:
         _fail(error)
+    for warning in warnings:
+        err.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if as_json:
         sys.stdout.write(to_json(result.to_dict()))
         return
@@ -377,6 +382,10 @@ def report(
     for warning in warnings:
         err.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     _print(f"Wrote {path}.")
+
+
+# The commands that apply personas live in their own module and register on this app.
+from negpersona import cli_apply  # noqa: E402, F401
 
 
 def main() -> None:

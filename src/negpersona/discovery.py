@@ -36,6 +36,7 @@ from negpersona.features import Feature, Selector
 from negpersona.outcome import resolve_outcome, unknown_column
 from negpersona.persona import Confirmation, DiscoveryResult, Persona
 from negpersona.plan import INTERNAL_PREFIX, ColumnPlan, plan_columns
+from negpersona.policy import choose, default_money
 from negpersona.profile import profile_table
 from negpersona.quality import POSITIVES, RECORDS, NetSavings, WRAcc
 from negpersona.recount import recount
@@ -278,6 +279,10 @@ def discover(
     cards = run.cards(personas, frames or {})
     result = run.result(personas, unconfirmed)
     result.extra.update(cards)
+    if personas:
+        settings = run.spec.discovery
+        cost, value = default_money(settings.cost, settings.value, cards["tradeoff"])
+        result.policy = choose(cards["tradeoff"], run.spec.policy, cost=cost, value=value)
     if raw is not None:
         result.raw_top = [run.raw_item(item) for item in raw]
     return result
@@ -602,7 +607,7 @@ class _Run:
                 "outcome_kind": spec.outcome.kind,
                 "id": spec.id,
                 "time": spec.time,
-                "value": spec.value,
+                "value_column": spec.value,  # "value" and "cost" stay the per-unit amounts
                 "cost_column": spec.cost,
                 "exclude": spec.exclude,
                 "allow_sensitive": spec.allow_sensitive,

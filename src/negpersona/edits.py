@@ -5,7 +5,8 @@ Later stages (the report, applying personas) read ``personas.json`` and then the
 edited name shows everywhere. Names people choose go through the same neutral-language checker
 as generated ones; a problem is a warning (the team decides), not an error. Edited conditions
 change who belongs to the persona, so the numbers measured at discovery no longer describe it:
-that is a warning too, with the advice to run discovery again.
+that is a warning too, with the advice to run discovery again. ``action: exclude`` or
+``action: target`` overrides the exclusion policy for one persona (``auto`` follows it).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from negpersona.errors import DataError
 from negpersona.language import check_text
 from negpersona.persona import DiscoveryResult
 
+ACTIONS = ("auto", "exclude", "target")
+
 
 def apply_edits(result: DiscoveryResult, out_dir: str | Path) -> list[str]:
-    """Apply names and notes from ``out_dir/personas/*.yaml`` to ``result``; return warnings."""
+    """Apply names, notes, conditions and actions from ``out_dir/personas/*.yaml``; warn."""
     folder = Path(out_dir) / "personas"
     allowed = list(result.settings.get("allow_sensitive") or [])
     warnings: list[str] = []
@@ -36,11 +39,25 @@ def apply_edits(result: DiscoveryResult, out_dir: str | Path) -> list[str]:
             notes = data.get("notes")
             if isinstance(notes, str) and notes.strip():
                 persona.extra["notes"] = notes.strip()
-            if "conditions" in data and _conditions(data, path) != persona.conditions:
-                warnings.append(
-                    f"{path}: the conditions were edited, so the numbers on this persona's card "
-                    "describe the old conditions. Run 'negpersona discover' again to measure them."
+            if "conditions" in data:
+                conditions = _conditions(data, path)
+                if conditions != persona.conditions:
+                    # Membership follows the edit (apply, sql, export); the numbers do not.
+                    persona.conditions = conditions
+                    persona.extra["edited_conditions"] = True
+                    warnings.append(
+                        f"{path}: the conditions were edited, so the numbers on this persona's "
+                        "card describe the old conditions. Run 'negpersona discover' again to "
+                        "measure them."
+                    )
+            action = data.get("action", "auto")
+            if action not in ACTIONS:
+                raise DataError(
+                    f"{path}: action is {action!r}.",
+                    "Use auto (follow the policy), exclude (always) or target (never exclude).",
                 )
+            if action != "auto":
+                persona.extra["action"] = action
         for issue in check_text(persona.name, allowed_sensitive=allowed):
             warnings.append(
                 f"Persona {persona.id} name {persona.name!r}: {issue.word!r} is {issue.reason} "

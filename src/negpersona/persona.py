@@ -159,6 +159,7 @@ class DiscoveryResult:
     notes: list[str] = field(default_factory=list)
     audit: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # created, data_window, tradeoff
+    policy: dict[str, Any] | None = None  # policy.json
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -188,6 +189,8 @@ class DiscoveryResult:
                 (stage / "raw_top.json").write_text(to_json(self.raw_top), encoding="utf-8")
             if self.audit is not None:
                 (stage / "audit.json").write_text(to_json(self.audit), encoding="utf-8")
+            if self.policy is not None:
+                (stage / "policy.json").write_text(to_json(self.policy), encoding="utf-8")
         return out_dir
 
     @classmethod
@@ -219,11 +222,13 @@ class DiscoveryResult:
 def _persona_yaml(persona: Persona) -> str:
     header = (
         "# A negative persona found by negpersona. You may edit 'name' and add 'notes';\n"
+        "# 'action: exclude' or 'action: target' overrides the exclusion policy (auto follows it);\n"
         "# editing 'conditions' changes who belongs to it (re-check it with new data).\n"
     )
     data = persona.to_dict()
     data.pop("card", None)  # the card is data for reports (personas.json), not for editing
     data["notes"] = data.get("notes", "")
+    data["action"] = data.get("action", "auto")
     return header + to_yaml(data)
 
 

@@ -102,11 +102,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from scipy import stats as scipy_stats
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
@@ -381,28 +382,16 @@ def _beyond_chance(
     return passed
 
 
-def _tally(groups: Sequence[Iterable[Any]]) -> tuple[list[str], list[np.ndarray]]:
-    """Distinct non-blank texts (first-seen order) and, per group, how often each one occurs.
-
-    Survey answers repeat ("Too expensive"), so each distinct text is redacted and analyzed once
-    and the answer counts come from a sparse product instead of one matrix row per answer.
-    """
-    index: dict[str, int] = {}
-    rows = [
-        [index.setdefault(text, len(index)) for text in texts if _is_text(text)] for texts in groups
-    ]
-    counts = [np.bincount(np.asarray(r, dtype=np.int64), minlength=len(index)) for r in rows]
-    return list(index), counts
-
-
-def _count_terms(texts: list[str], ngram_range: tuple[int, int]) -> tuple[np.ndarray, Any] | None:
-    """Vocabulary and binary text-by-term matrix of the redacted texts (None: no words at all)."""
+def _count_terms(
+    redacted: list[str], ngram_range: tuple[int, int]
+) -> tuple[np.ndarray, Any] | None:
+    """Vocabulary and binary text-by-term matrix of redacted texts (None: no words at all)."""
     vectorizer = CountVectorizer(analyzer=_make_analyzer(ngram_range), binary=True, dtype=np.int64)
     try:
-        matrix = vectorizer.fit_transform([redact(text) for text in texts])
+        matrix = vectorizer.fit_transform(redacted)
     except ValueError:  # scikit-learn raises on an empty vocabulary
         return None
-    return vectorizer.get_feature_names_out(), matrix.tocsr()
+    return vectorizer.get_feature_names_out(), matrix
 
 
 def _min_count(min_df: int | float, answers: int) -> float:
@@ -449,39 +438,17 @@ def _without_nested_duplicates(candidates: list[Term], top: int) -> list[Term]:
     return sorted(chosen, key=lambda term: (-term.z, term.term))
 
 
-def distinguishing_terms(
-    member_texts: Iterable[str | None],
-    other_texts: Iterable[str | None],
+def _select_terms(
+    vocabulary: np.ndarray,
+    member_docs: np.ndarray,
+    other_docs: np.ndarray,
+    n_members: int,
+    n_others: int,
     *,
-    top: int = 10,
-    z_min: float = 1.96,
-    ngram_range: tuple[int, int] = (1, 2),
-    min_df: int | float = 2,
+    top: int,
+    z_min: float,
 ) -> list[Term]:
-    """Words and phrases the members use clearly more often than everyone else, best first.
-
-    Returns at most ``top`` terms with ``z >= z_min`` and a positive log-odds ratio (more
-    common among members), ordered by z. ``min_df`` (answers containing the term, across both
-    groups; a float is a share) drops one-off words before testing. Empty input, no other
-    answers or no usable words give an empty list.
-    """
-    ngram_range = _check_ngram_range(ngram_range)
-    texts, (member_counts, other_counts) = _tally([member_texts, other_texts])
-    n_members, n_others = int(member_counts.sum()), int(other_counts.sum())
-    if n_members == 0 or n_others == 0 or top <= 0:
-        return []
-    counted = _count_terms(texts, ngram_range)
-    if counted is None:
-        return []
-    vocabulary, matrix = counted
-    member_docs = np.asarray(matrix.T @ member_counts, dtype=np.float64)
-    other_docs = np.asarray(matrix.T @ other_counts, dtype=np.float64)
-    frequent = np.flatnonzero(member_docs + other_docs >= _min_count(min_df, n_members + n_others))
-    vocabulary, member_docs, other_docs = (
-        vocabulary[frequent],
-        member_docs[frequent],
-        other_docs[frequent],
-    )
+    """The distinguishing terms, given per term the member and other answers containing it."""
     if member_docs.sum() == 0 or other_docs.sum() == 0:
         return []
     z, log_odds = _log_odds_z(member_docs, other_docs)
@@ -503,6 +470,31 @@ def distinguishing_terms(
     ]
     candidates.sort(key=lambda term: (-term.z, term.term))
     return _without_nested_duplicates(candidates, top)
+
+
+def distinguishing_terms(
+    member_texts: Iterable[str | None],
+    other_texts: Iterable[str | None],
+    *,
+    top: int = 10,
+    z_min: float = 1.96,
+    ngram_range: tuple[int, int] = (1, 2),
+    min_df: int | float = 2,
+) -> list[Term]:
+    """Words and phrases the members use clearly more often than everyone else, best first.
+
+    Returns at most ``top`` terms with ``z >= z_min`` and a positive log-odds ratio (more
+    common among members), ordered by z. ``min_df`` (answers containing the term, across both
+    groups; a float is a share) drops one-off words before testing. Empty input, no other
+    answers or no usable words give an empty list.
+
+    To compare several groups with the same answers (one persona after another), prepare the
+    answers once with :class:`TextCorpus` and call its ``distinguishing_terms`` per group.
+    """
+    members, others = list(member_texts), list(other_texts)
+    corpus = TextCorpus([*members, *others], ngram_range=ngram_range)
+    mask = np.arange(len(members) + len(others)) < len(members)
+    return corpus.distinguishing_terms(mask, top=top, z_min=z_min, min_df=min_df)
 
 
 # --- Category shares ----------------------------------------------------------------------------
@@ -595,25 +587,6 @@ def _quote_key(quote: str) -> str:
     return " ".join(_KEY_TOKEN.findall(quote.casefold()))
 
 
-def _candidate_quotes(texts: Iterable[Any], max_chars: int) -> dict[str, tuple[str, int]]:
-    """Normalized key -> (quote as shown, number of answers giving it).
-
-    The shown form of answers that differ only in case or punctuation is the smallest string,
-    so the result does not depend on the order of the answers.
-    """
-    forms: dict[str, str] = {}
-    counts: Counter[str] = Counter()
-    for text, repeats in Counter(text for text in texts if _is_text(text)).items():
-        quote = _truncate(" ".join(redact(text).split()), max_chars)
-        # A quote made only of placeholders ("[email]") says nothing.
-        if not re.search(r"[^\W_]", _PLACEHOLDER_RE.sub("", quote)):
-            continue
-        key = _quote_key(quote)
-        counts[key] += repeats
-        forms[key] = min(forms.get(key, quote), quote)
-    return {key: (forms[key], counts[key]) for key in forms}
-
-
 def _term_weights(terms: Iterable[Term | str]) -> dict[str, float]:
     """Term text -> weight (its z; plain strings weigh 1)."""
     weights: dict[str, float] = {}
@@ -625,7 +598,123 @@ def _term_weights(terms: Iterable[Term | str]) -> dict[str, float]:
     return weights
 
 
-_Scored = tuple[str, str, int, frozenset[str], float]  # key, quote, answers, terms, length norm
+class _QuoteTable:
+    """Every distinct answer as it would be quoted (redacted, whitespace collapsed, cut at
+    ``max_chars``), grouped by normalized key; what does not depend on the members."""
+
+    def __init__(self, redacted: list[str], max_chars: int) -> None:
+        index: dict[str, int] = {}
+        empty: set[str] = set()
+        # Per distinct answer: its quote, or -1 when the quote is made only of placeholders
+        # ("[email]"), which says nothing.
+        self.of_text = np.full(len(redacted), -1, dtype=np.int64)
+        whole: dict[int, int] = {}  # quote -> a distinct answer it shows in full
+        for i, text in enumerate(redacted):
+            collapsed = " ".join(text.split())
+            quote = _truncate(collapsed, max_chars)
+            if quote not in index and quote not in empty:
+                if not re.search(r"[^\W_]", _PLACEHOLDER_RE.sub("", quote)):
+                    empty.add(quote)
+                    continue
+                index[quote] = len(index)
+            self.of_text[i] = position = index.get(quote, -1)
+            if position >= 0 and len(collapsed) <= max_chars:  # not cut
+                whole.setdefault(position, i)
+        self.quotes = list(index)
+        self.whole = np.full(len(self.quotes), -1, dtype=np.int64)
+        self.whole[list(whole)] = list(whole.values())
+        keys: dict[str, int] = {}
+        self.key = np.array(
+            [keys.setdefault(_quote_key(quote), len(keys)) for quote in self.quotes],
+            dtype=np.int64,
+        )
+        self.keys = len(keys)
+        order = sorted(range(len(self.quotes)), key=self.quotes.__getitem__)
+        self.rank = np.empty(len(self.quotes), dtype=np.int64)  # position in string order
+        self.rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+        # Quotes by key, the smallest string of each key first: the form a key is shown in.
+        self.by_key = np.lexsort((self.rank, self.key))
+        self.lowered = [quote.lower() for quote in self.quotes]
+        self._grams: dict[int, tuple[Callable[[str], list[str]], dict[int, frozenset[str]]]] = {}
+        self._norms: dict[int, float] = {}
+        self._words: Any = None
+
+    def candidates(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per key among the members' answers: the quote shown and the answers giving it.
+
+        ``members`` counts the member answers per distinct text. The shown form of answers
+        that differ only in case or punctuation is the smallest string.
+        """
+        valid = self.of_text >= 0
+        per_quote = np.bincount(
+            self.of_text[valid], weights=members[valid], minlength=len(self.quotes)
+        ).astype(np.int64)
+        per_key = np.bincount(self.key, weights=per_quote, minlength=self.keys).astype(np.int64)
+        given = self.by_key[per_quote[self.by_key] > 0]
+        keys = self.key[given]
+        first = np.ones(len(given), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        return given[first], per_key[keys[first]]
+
+    def grams(self, quote: int, max_n: int) -> frozenset[str]:
+        """Words and phrases of up to ``max_n`` words in a quote."""
+        if max_n not in self._grams:
+            self._grams[max_n] = (_make_analyzer((1, max_n)), {})
+        analyze, cache = self._grams[max_n]
+        found = cache.get(quote)
+        if found is None:
+            found = cache[quote] = frozenset(analyze(self.lowered[quote]))
+        return found
+
+    def norm(self, quote: int) -> float:
+        """Length norm of a quote: square root of its words, at least ``_MIN_QUOTE_WORDS``."""
+        norm = self._norms.get(quote)
+        if norm is None:
+            text = self.quotes[quote]
+            words = sum(1 for token in _TOKEN.findall(text) if token[0].isalnum())
+            norm = self._norms[quote] = math.sqrt(max(words, _MIN_QUOTE_WORDS))
+        return norm
+
+    def words(self, terms: _TermMatrix | None) -> Any:
+        """Binary quote-by-word matrix (single content words, in any column order).
+
+        ``terms``, the answers' term matrix when it holds single words, gives the words of
+        quotes that show a whole answer (the tokens are the same), so only cut quotes are
+        analyzed again.
+        """
+        if self._words is None:
+            self._words = self._word_matrix(terms)
+        return self._words
+
+    def _word_matrix(self, terms: _TermMatrix | None) -> Any:
+        count = len(self.quotes)
+        column: dict[str, int] = {}
+        rows: list[np.ndarray] = []
+        columns: list[np.ndarray] = []
+        reused = np.zeros(count, dtype=bool)
+        if terms is not None:
+            reused = self.whole >= 0
+            single = np.flatnonzero([" " not in term for term in terms.vocabulary.tolist()])
+            column = {word: j for j, word in enumerate(terms.vocabulary[single].tolist())}
+            quotes = np.flatnonzero(reused)
+            found = terms.matrix[:, single].tocsr()[self.whole[quotes]].tocoo()
+            rows.append(quotes[found.row])
+            columns.append(np.asarray(found.col, dtype=np.int64))
+        analyze = _make_analyzer((1, 1))
+        cut_rows: list[int] = []
+        cut_columns: list[int] = []
+        for quote in np.flatnonzero(~reused).tolist():
+            for word in set(analyze(self.quotes[quote])):
+                cut_rows.append(quote)
+                cut_columns.append(column.setdefault(word, len(column)))
+        rows.append(np.asarray(cut_rows, dtype=np.int64))
+        columns.append(np.asarray(cut_columns, dtype=np.int64))
+        row, col = np.concatenate(rows), np.concatenate(columns)
+        data = np.ones(len(row), dtype=np.int64)
+        return sparse.csr_matrix((data, (row, col)), shape=(count, len(column)))
+
+
+_Scored = tuple[int, str, int, frozenset[str], float]  # candidate, quote, answers, terms, norm
 
 
 def _quote_rank(
@@ -639,23 +728,22 @@ def _quote_rank(
 
 
 def _pick_by_terms(
-    candidates: dict[str, tuple[str, int]], weights: dict[str, float], k: int
-) -> list[str]:
-    """Greedy picks: the next quote adds the most weight in terms not yet shown."""
+    table: _QuoteTable, forms: np.ndarray, counts: np.ndarray, weights: dict[str, float], k: int
+) -> list[int]:
+    """Greedy picks (positions in ``forms``): the next quote adds the most weight in terms not
+    yet shown."""
     max_n = max(len(term.split()) for term in weights)
-    analyze = _make_analyzer((1, max_n))
     # Every term ends with a content word: a quote without any of those strings cannot match.
     needles = {term.split()[-1] for term in weights}
     scored: list[_Scored] = []
-    for key, (quote, count) in candidates.items():
-        lowered = quote.lower()
+    for position, (quote, count) in enumerate(zip(forms.tolist(), counts.tolist(), strict=True)):
+        lowered = table.lowered[quote]
         if not any(needle in lowered for needle in needles):
             continue
-        found = frozenset(analyze(lowered)) & weights.keys()
+        found = table.grams(quote, max_n) & weights.keys()
         if found:
-            words = sum(1 for token in _TOKEN.findall(quote) if token[0].isalnum())
-            scored.append((key, quote, count, found, math.sqrt(max(words, _MIN_QUOTE_WORDS))))
-    picked: list[str] = []
+            scored.append((position, table.quotes[quote], count, found, table.norm(quote)))
+    picked: list[int] = []
     shown: frozenset[str] = frozenset()
     while scored and len(picked) < k:
         best = min(scored, key=partial(_quote_rank, weights=weights, shown=shown))
@@ -665,23 +753,20 @@ def _pick_by_terms(
     return picked
 
 
-def _typical_order(candidates: dict[str, tuple[str, int]]) -> list[str]:
-    """Keys ordered by how typical the answer is: repeated answers first, then answers whose
-    words are most common among the members."""
-    analyze = _make_analyzer((1, 1))
-    words = {key: set(analyze(quote)) for key, (quote, _) in candidates.items()}
-    frequency: Counter[str] = Counter()
-    for key, (_, count) in candidates.items():
-        for word in words[key]:
-            frequency[word] += count
-
-    def rank(key: str) -> tuple[int, float, str]:
-        quote, count = candidates[key]
-        found = words[key]
-        typicality = sum(frequency[word] for word in found) / len(found) if found else 0.0
-        return (-count, -typicality, quote)
-
-    return sorted(candidates, key=rank)
+def _typical_order(
+    table: _QuoteTable, forms: np.ndarray, counts: np.ndarray, terms: _TermMatrix | None
+) -> np.ndarray:
+    """Positions in ``forms`` ordered by how typical the answer is: repeated answers first, then
+    answers whose words are most common among the members (mean over the answer's words of the
+    member answers using the word), then the text."""
+    words = table.words(terms)[forms]
+    frequency = words.T @ counts  # member answers containing each word
+    sizes = np.diff(words.indptr)
+    totals = words @ frequency
+    typicality = np.zeros(len(forms), dtype=np.float64)
+    some = sizes > 0
+    typicality[some] = totals[some] / sizes[some]
+    return np.lexsort((table.rank[forms], -typicality, -counts))
 
 
 def representative_quotes(
@@ -698,16 +783,169 @@ def representative_quotes(
     answers. Each quote is redacted with :func:`negpersona.redact.redact` and cut to
     ``max_chars`` characters on a word boundary with an ellipsis. ``terms`` are usually the
     output of :func:`distinguishing_terms`; plain strings are accepted and weigh 1 each.
+
+    For several groups of the same answers, use :meth:`TextCorpus.representative_quotes`.
     """
+    _check_max_chars(max_chars)
+    members = list(member_texts)
+    corpus = TextCorpus(members)
+    return corpus.representative_quotes(
+        np.ones(len(members), dtype=bool), terms, k=k, max_chars=max_chars
+    )
+
+
+def _check_max_chars(max_chars: int) -> None:
     if max_chars < 2:
         raise ConfigError(f"max_chars {max_chars!r} is too small.", "Use at least 2, e.g. 240.")
-    candidates = _candidate_quotes(member_texts, max_chars)
-    if not candidates or k <= 0:
-        return []
-    weights = _term_weights(terms)
-    picked = _pick_by_terms(candidates, weights, k) if weights else []
-    if len(picked) < k:
-        chosen = set(picked)
-        rest = [key for key in _typical_order(candidates) if key not in chosen]
-        picked += rest[: k - len(picked)]
-    return [candidates[key][0] for key in picked]
+
+
+# --- One column's answers, prepared once for all groups -----------------------------------------
+
+
+@dataclass
+class _TermMatrix:
+    """The answers' terms: vocabulary, binary text-by-term matrix (CSC), answers per term."""
+
+    vocabulary: np.ndarray
+    matrix: Any
+    pooled: np.ndarray
+    frequent: dict[float, tuple[np.ndarray, Any, np.ndarray]] = field(default_factory=dict)
+
+    def at_least(self, count: float) -> tuple[np.ndarray, Any, np.ndarray]:
+        """Terms in at least ``count`` answers: vocabulary, term-by-text matrix (CSR), answers."""
+        found = self.frequent.get(count)
+        if found is None:
+            keep = np.flatnonzero(self.pooled >= count)
+            found = (self.vocabulary[keep], self.matrix[:, keep].T.tocsr(), self.pooled[keep])
+            self.frequent[count] = found
+        return found
+
+
+class TextCorpus:
+    """All answers of one text column, redacted and analyzed once for any number of groups.
+
+    A persona card compares the persona's answers with everyone else's, and cards are written
+    for many personas over the same answers: only the member mask changes from one persona to
+    the next. Redacting and analyzing the texts is the expensive part, so it happens here once,
+    on first use. Identical answers are kept once with their number of rows, each distinct
+    answer is redacted, the binary answer-by-term matrix is built and the answers are prepared
+    as quotes (redacted, cut, normalized). Each group then costs a few sparse-matrix products.
+
+    ``texts`` are the answers in row order; None, NaN and blank answers are allowed and count
+    for neither group. For a boolean ``member_mask`` with one flag per row,
+    ``corpus.distinguishing_terms(member_mask)`` returns exactly what
+    :func:`distinguishing_terms` returns for ``mine`` (the texts whose flag is set) and
+    ``theirs`` (the other texts), and ``corpus.representative_quotes(member_mask, terms)``
+    exactly what :func:`representative_quotes` returns for ``mine``.
+    """
+
+    def __init__(self, texts: Iterable[Any], *, ngram_range: tuple[int, int] = (1, 2)) -> None:
+        self.ngram_range = _check_ngram_range(ngram_range)
+        index: dict[str, int] = {}
+        rows = [index.setdefault(text, len(index)) if _is_text(text) else -1 for text in texts]
+        self._texts = list(index)
+        self._rows = np.asarray(rows, dtype=np.int64)  # distinct text per row, -1 when blank
+        self._answered = self._rows >= 0
+        self._totals = np.bincount(self._rows[self._answered], minlength=len(self._texts))
+        self._redacted: list[str] | None = None
+        self._terms: _TermMatrix | None = None
+        self._terms_counted = False
+        self._quotes: dict[int, _QuoteTable] = {}
+
+    def __len__(self) -> int:
+        """Rows, including blank answers (the length a member mask must have)."""
+        return len(self._rows)
+
+    @property
+    def answers(self) -> int:
+        """Non-blank answers."""
+        return int(self._answered.sum())
+
+    def distinguishing_terms(
+        self,
+        member_mask: Any,
+        *,
+        top: int = 10,
+        z_min: float = 1.96,
+        min_df: int | float = 2,
+    ) -> list[Term]:
+        """:func:`distinguishing_terms` of the masked rows against all other rows.
+
+        ``min_df`` counts answers of both groups, i.e. of all rows, so the vocabulary kept is
+        the same for every mask.
+        """
+        members, others = self._split(member_mask)
+        n_members, n_others = int(members.sum()), int(others.sum())
+        if n_members == 0 or n_others == 0 or top <= 0:
+            return []
+        terms = self._term_matrix()
+        if terms is None:
+            return []
+        vocabulary, by_term, pooled = terms.at_least(_min_count(min_df, n_members + n_others))
+        member_docs = np.asarray(by_term @ members, dtype=np.float64)
+        # Exact: the counts are integers far below 2**53.
+        other_docs = pooled.astype(np.float64) - member_docs
+        return _select_terms(
+            vocabulary, member_docs, other_docs, n_members, n_others, top=top, z_min=z_min
+        )
+
+    def representative_quotes(
+        self,
+        member_mask: Any,
+        terms: Sequence[Term | str],
+        *,
+        k: int = 3,
+        max_chars: int = 240,
+    ) -> list[str]:
+        """:func:`representative_quotes` of the masked rows."""
+        _check_max_chars(max_chars)
+        members, _ = self._split(member_mask)
+        table = self._quote_table(max_chars)
+        forms, counts = table.candidates(members)
+        if len(forms) == 0 or k <= 0:
+            return []
+        weights = _term_weights(terms)
+        picked = _pick_by_terms(table, forms, counts, weights, k) if weights else []
+        if len(picked) < k:
+            chosen = set(picked)
+            # The term matrix, when built already, saves analyzing the quotes again.
+            known = self._terms if self.ngram_range[0] == 1 else None
+            for position in _typical_order(table, forms, counts, known).tolist():
+                if len(picked) == k:
+                    break
+                if position not in chosen:
+                    picked.append(position)
+        return [table.quotes[forms[position]] for position in picked]
+
+    def _split(self, member_mask: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Member and other answers per distinct text."""
+        mask = np.asarray(member_mask, dtype=bool)
+        if mask.shape != self._rows.shape:
+            raise ValueError(
+                f"The member mask has shape {mask.shape}; expected one flag per text "
+                f"({len(self._rows)},)."
+            )
+        members = np.bincount(self._rows[mask & self._answered], minlength=len(self._texts))
+        return members, self._totals - members
+
+    def _redacted_texts(self) -> list[str]:
+        if self._redacted is None:
+            self._redacted = [redact(text) for text in self._texts]
+        return self._redacted
+
+    def _term_matrix(self) -> _TermMatrix | None:
+        if not self._terms_counted:
+            counted = _count_terms(self._redacted_texts(), self.ngram_range)
+            if counted is not None:
+                vocabulary, matrix = counted
+                matrix = matrix.tocsc()
+                pooled = np.asarray(matrix.T @ self._totals, dtype=np.int64)
+                self._terms = _TermMatrix(vocabulary, matrix, pooled)
+            self._terms_counted = True
+        return self._terms
+
+    def _quote_table(self, max_chars: int) -> _QuoteTable:
+        table = self._quotes.get(max_chars)
+        if table is None:
+            table = self._quotes[max_chars] = _QuoteTable(self._redacted_texts(), max_chars)
+        return table

@@ -211,7 +211,18 @@ def _to_arrow(data: Any) -> Any:
         return data.to_arrow()
     if isinstance(data, pa.RecordBatch):
         return pa.Table.from_batches([data])
-    return pa.Table.from_pandas(data, preserve_index=False)
+    try:
+        return pa.Table.from_pandas(data, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        # e.g. ("Could not convert '' with type str: tried to convert to int64", 'Conversion
+        # failed for column pages_viewed with type object')
+        found = re.search(r"column (\S+) with type", str(exc))
+        column = f"column {found.group(1)!r}" if found else "a column"
+        detail = str(exc.args[0]) if exc.args else str(exc)
+        raise DataError(
+            f"The records' {column} mixes types ({detail}).",
+            "Give every value of a column the same type (numbers as numbers, missing as null).",
+        ) from None
 
 
 def _backend_of(table: Table) -> Any:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from negpersona.answers import TextSource
 from negpersona.audit import AuditSettings
 from negpersona.errors import ConfigError
+from negpersona.policy import PolicySettings
 from negpersona.relations import Related, Role
 
 OutcomeKind = Literal["conversion", "churn", "win_loss"]
@@ -114,6 +115,15 @@ class CardSettings(_Model):
     )
 
 
+class ExportSettings(_Model):
+    """Contact columns for audience exports (the ``export:`` section; CLI options win)."""
+
+    email_column: str | None = None
+    phone_column: str | None = None
+    country_column: str | None = Field(None, description="ISO country codes of phone numbers.")
+    default_country: str | None = Field(None, description="Country of numbers without one.")
+
+
 class Spec(_Model):
     """Everything about one dataset: the content of ``negpersona.yaml``."""
 
@@ -136,6 +146,8 @@ class Spec(_Model):
     reference_time: datetime | None = None
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
     cards: CardSettings = Field(default_factory=CardSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
 
     def special_columns(self) -> dict[str, str]:
         """Columns with a role other than 'condition', mapped to that role."""

@@ -1,0 +1,389 @@
+"""Applying personas: match, holdout, policy, impact, score and their commands."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from negpersona import discover
+from negpersona.cli import app
+from negpersona.conditions import Condition
+from negpersona.errors import ConfigError, DataError
+from negpersona.impact import impact
+from negpersona.persona import Confirmation, Persona
+from negpersona.personaset import Personas, write_matches
+from negpersona.policy import PolicySettings, choose
+from negpersona.sqlgen import SqlPersona, is_holdout, select_statement
+
+runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
+
+
+def _persona(conditions: list[Condition], rate: float, pid: str | None = None) -> Persona:
+    return Persona(
+        conditions=conditions,
+        records=1000,
+        positives=int(rate * 1000),
+        share=0.1,
+        rate=rate,
+        rate_ci=(rate * 0.8, rate * 1.2),
+        rate_ratio=rate / 0.2,
+        conversion_share=0.02,
+        quality=0.01,
+        confirmation=Confirmation(500, int(rate * 500), rate, (rate * 0.7, rate * 1.3), 1e-6,
+                                  1e-5, True, 0.2),
+        id=pid or "",
+    )  # fmt: skip
+
+
+def _table(n: int = 5000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    size = rng.integers(1, 2000, n).astype(float)
+    size[rng.random(n) < 0.1] = np.nan
+    return pd.DataFrame(
+        {
+            "lead_id": [f"L{i:06d}" for i in range(n)],
+            "company_size": size,
+            "industry": rng.choice(["education", "retail", "software", None], n),
+            "demo": rng.random(n) < 0.3,
+            "visits": rng.integers(0, 30, n),
+        }
+    )
+
+
+PERSONAS = [
+    _persona([Condition("company_size", "<", 10)], 0.02, "np-small"),
+    _persona([Condition("industry", "=", "education"), Condition("demo", "=", False)], 0.01,
+             "np-edu"),
+    _persona([Condition("visits", "<", 2), Condition("company_size", "is_missing")], 0.03,
+             "np-quiet"),
+]  # fmt: skip
+
+
+def _set(excluded=("np-edu", "np-small"), holdout=0.05) -> Personas:
+    return Personas(
+        PERSONAS,
+        policy={"excluded": list(excluded), "holdout": holdout, "salt": "negpersona"},
+        settings={"id": "lead_id"},
+        baseline={"rate": 0.2, "confirmation": {"rate": 0.2}},
+    )
+
+
+def _reference(frame: pd.DataFrame, personas: Personas) -> pd.DataFrame:
+    """The expected tags, computed row by row in plain Python (the oracle)."""
+
+    def holds(row, condition: Condition) -> bool:
+        value = row[condition.column]
+        missing = value is None or (isinstance(value, float) and math.isnan(value))
+        if condition.op == "is_missing":
+            return missing
+        if missing:
+            return False
+        return {
+            "=": value == condition.value,
+            "!=": value != condition.value,
+            "<": value < condition.value,
+            ">=": value >= condition.value,
+        }[condition.op]
+
+    rows = []
+    for _, row in frame.iterrows():
+        ids = [p.id for p in personas.personas if all(holds(row, c) for c in p.conditions)]
+        excluded = any(pid in personas.excluded for pid in ids)
+        action = "target"
+        if excluded:
+            action = (
+                "holdout"
+                if is_holdout(row["lead_id"], personas.holdout, "negpersona")
+                else "exclude"
+            )
+        rows.append({"lead_id": row["lead_id"], "ids": ids, "action": action})
+    return pd.DataFrame(rows)
+
+
+def test_match_equals_a_row_by_row_oracle() -> None:
+    frame = _table()
+    personas = _set()
+    matched = personas.match(frame).to_pandas().set_index("lead_id")
+    expected = _reference(frame, personas).set_index("lead_id")
+    assert list(matched["negative_personas"].map(list)) == list(expected["ids"])
+    assert list(matched["negative_persona_action"]) == list(expected["action"])
+    # The primary persona is the first in expected-rate order; its rate is the expected rate.
+    order = [p.id for p in personas.personas]
+    assert order == ["np-edu", "np-small", "np-quiet"]
+    first = expected["ids"].map(lambda ids: ids[0] if ids else None)
+    assert list(matched["negative_persona"]) == list(first)
+    rates = {p.id: p.confirmation.rate for p in PERSONAS}
+    assert (
+        matched["expected_rate"].fillna(-1).tolist()
+        == first.map(lambda pid: rates.get(pid, -1)).tolist()
+    )
+
+
+def test_apply_and_sql_give_the_same_tags_on_the_bank_data(bank_path) -> None:
+    result = discover(bank_path, target="y", exclude=["duration"], depth=2, run_audit=False)
+    assert result.personas
+    ids = [p.id for p in result.personas]
+    personas = Personas(
+        result.personas,
+        policy={"excluded": ids[::2], "holdout": 0.1, "salt": "s1"},
+        settings={"id": "row_id"},
+        baseline=result.baseline,
+    )
+    con = duckdb.connect()
+    con.execute(
+        f"CREATE TABLE bank AS SELECT row_number() OVER () AS row_id, * "
+        f"FROM read_csv('{bank_path}', delim=';')"
+    )
+    frame = con.execute("SELECT * FROM bank").df()
+    matched = personas.match(frame).to_pandas().sort_values("row_id")
+    items = [SqlPersona(p.id, tuple(p.conditions), p.id in ids[::2]) for p in personas.personas]
+    sql = select_statement(items, table="bank", dialect="duckdb", id_column="row_id",
+                           holdout=0.1, salt="s1")  # fmt: skip
+    by_sql = con.execute(sql).df().sort_values("row_id")
+    assert list(matched["negative_persona"].fillna("")) == list(
+        by_sql["negative_persona"].fillna("")
+    )
+    assert list(matched["negative_persona_action"]) == list(by_sql["negative_persona_action"])
+    assert (matched["negative_persona_action"] == "holdout").sum() > 0
+
+
+def test_holdout_is_stable_across_row_orders_and_near_its_fraction() -> None:
+    n = 100_000
+    frame = pd.DataFrame({"lead_id": np.arange(n), "visits": np.zeros(n, dtype=int)})
+    personas = Personas(
+        [_persona([Condition("visits", "<", 2)], 0.01, "np-all")],
+        policy={"excluded": ["np-all"], "holdout": 0.05, "salt": "negpersona"},
+        settings={"id": "lead_id"},
+    )
+    first = personas.match(frame).to_pandas().set_index("lead_id")["negative_persona_action"]
+    shuffled = frame.sample(frac=1.0, random_state=3)
+    second = personas.match(shuffled).to_pandas().set_index("lead_id")["negative_persona_action"]
+    assert first.sort_index().equals(second.sort_index())
+    share = (first == "holdout").mean()
+    bound = 4 * math.sqrt(0.05 * 0.95 / n)
+    assert abs(share - 0.05) < bound
+    # The same rule as the Python reference (and so as the SQL of every dialect).
+    sample = first.index[:2000]
+    assert [first[i] == "holdout" for i in sample] == [
+        is_holdout(int(i), 0.05, "negpersona") for i in sample
+    ]
+
+
+def test_missing_and_mistyped_columns_are_clear_errors() -> None:
+    personas = _set()
+    with pytest.raises(DataError, match=r"'industry' \(persona np-edu\)"):
+        personas.match(_table().drop(columns=["industry"]))
+    text_sizes = _table().assign(company_size=lambda f: f["company_size"].astype(str))
+    with pytest.raises(DataError, match="company_size.*np-small.*a number"):
+        personas.match(text_sizes)
+    with pytest.raises(DataError, match="record id"):
+        Personas(PERSONAS, policy={"excluded": ["np-edu"], "holdout": 0.05, "salt": "x"}).match(
+            _table().drop(columns=["lead_id"])
+        )
+    # No holdout wanted: no id needed.
+    Personas(PERSONAS, policy={"excluded": ["np-edu"], "holdout": 0.0, "salt": "x"}).match(
+        _table().drop(columns=["lead_id"])
+    ).to_pandas()
+
+
+def test_empty_input_gives_no_rows_and_no_error(tmp_path) -> None:
+    empty = _table().head(0)
+    matched = _set().match(empty)
+    assert matched.to_pandas().empty
+    path = write_matches(matched, tmp_path / "m.parquet")
+    assert pd.read_parquet(path).empty
+
+
+def test_write_matches_parquet_and_csv(tmp_path) -> None:
+    matched = _set().match(_table(200))
+    parquet = pd.read_parquet(write_matches(matched, tmp_path / "m.parquet"))
+    csv = pd.read_csv(write_matches(matched, tmp_path / "m.csv"))
+    assert list(parquet.columns) == list(csv.columns)
+    joined = parquet["negative_personas"].map(lambda ids: ";".join(ids))
+    assert joined.tolist() == csv["negative_personas"].fillna("").tolist()
+    with pytest.raises(ConfigError, match="parquet"):
+        write_matches(matched, tmp_path / "m.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.csv", "m.parquet"]
+
+
+# ---- policy ----------------------------------------------------------------------------------
+
+
+def _steps(records=(100, 300, 600), conversions=(2, 15, 60)):
+    steps = [{"step": 0, "id": None, "name": "No exclusion", "records": 0, "conversions": 0,
+              "records_share": 0.0, "conversions_share": 0.0}]  # fmt: skip
+    for i, (n, pos) in enumerate(zip(records, conversions, strict=True), start=1):
+        steps.append({"step": i, "id": f"p{i}", "name": f"P{i}", "records": n,
+                      "conversions": pos, "records_share": n / 1000, "conversions_share": pos / 200})  # fmt: skip
+    for step in steps:
+        step["scope_records"], step["scope_conversions"] = 1000, 200
+    return steps
+
+
+def test_policy_rules_pick_the_right_point() -> None:
+    steps = _steps()  # conversions lost: 1%, 7.5%, 30%
+    assert choose(steps, PolicySettings())["excluded"] == ["p1"]
+    assert choose(steps, PolicySettings(max_conversion_loss=0.1))["excluded"] == ["p1", "p2"]
+    assert choose(steps, PolicySettings(max_conversion_loss=0.001))["excluded"] == []
+    # Break-even: cost 10 per record, value 100 per conversion → net 800, 1,500, 0.
+    policy = choose(steps, PolicySettings(rule="break_even"), cost=10.0, value=100.0)
+    assert [s["net_value"] for s in policy["curve"][1:]] == [800.0, 1500.0, 0.0]
+    assert policy["excluded"] == ["p1", "p2"]
+    assert choose(steps, PolicySettings(rule="break_even"), cost=1.0, value=100.0)["excluded"] == []
+    overrides = PolicySettings(exclude=["p3"], keep=["p1"])
+    assert choose(steps, overrides)["excluded"] == ["p3"]
+    with pytest.raises(ConfigError, match="cost per record"):
+        choose(steps, PolicySettings(rule="break_even"))
+    with pytest.raises(ConfigError, match="'nope'"):
+        choose(steps, PolicySettings(exclude=["nope"]))
+
+
+def test_policy_impact_compares_with_random_exclusion() -> None:
+    impact_ = choose(_steps(), PolicySettings(max_conversion_loss=0.1))["impact"]
+    assert impact_["records_excluded"] == 300 and impact_["conversions_lost"] == 15
+    # At random, 30% of the records lose 30% of the 200 conversions.
+    assert impact_["random_exclusion"]["conversions_lost"] == pytest.approx(60.0)
+    assert impact_["conversions_kept_vs_random"] == pytest.approx(45.0)
+    low, high = impact_["conversions_lost_ci"]
+    assert low < 15 < high
+
+
+# ---- impact and score ------------------------------------------------------------------------
+
+
+def test_impact_counts_and_expected_losses() -> None:
+    frame = _table()
+    personas = _set()
+    personas.policy.update(cost_per_record=5.0, value_per_conversion=200.0)
+    estimate = impact(personas, frame)
+    expected = _reference(frame, personas)
+    excluded = int((expected["action"] == "exclude").sum())
+    assert estimate["records"] == len(frame)
+    assert estimate["excluded"] == excluded
+    assert estimate["holdout"] == int((expected["action"] == "holdout").sum())
+    primary = expected.loc[expected["action"] == "exclude", "ids"].map(lambda ids: ids[0])
+    rates = {p.id: p.confirmation.rate for p in PERSONAS}
+    assert estimate["expected_conversions_lost"] == pytest.approx(primary.map(rates).sum())
+    assert estimate["spend_saved"] == pytest.approx(5.0 * excluded)
+    assert estimate["random_exclusion"]["expected_conversions_lost"] == pytest.approx(
+        0.2 * excluded
+    )
+    low, high = estimate["value_at_risk_ci"]
+    assert low < estimate["value_at_risk"] < high
+    assert "observed" not in estimate
+
+
+def test_impact_back_test_with_the_outcome() -> None:
+    from negpersona.spec import Spec
+
+    frame = _table(8000, seed=2)
+    rng = np.random.default_rng(5)
+    frame["converted"] = rng.random(len(frame)) < np.where(frame["company_size"] < 10, 0.02, 0.2)
+    personas = _set(excluded=("np-small",))
+    spec = Spec.model_validate({"outcome": {"column": "converted"}, "id": "lead_id"})
+    seen = impact(personas, frame, spec=spec)["observed"]
+    tags = personas.match(frame, keep_columns=True).to_pandas()
+    excluded = tags["negative_persona_action"] == "exclude"
+    assert seen["conversions"] == int(frame["converted"].sum())
+    assert seen["conversions_excluded"] == int(tags.loc[excluded, "converted"].sum())
+    assert seen["random_exclusion_conversions"] == pytest.approx(
+        frame["converted"].sum() * excluded.mean()
+    )
+    assert seen["holdout_expected_rate"] == pytest.approx(0.02)
+
+
+def test_score_keeps_order_and_recommends_an_action() -> None:
+    personas = _set(holdout=0.0)
+    records = [
+        {"lead_id": "a", "company_size": 5, "industry": "retail", "demo": True, "visits": 3},
+        {"lead_id": "b", "company_size": 500, "industry": "education", "demo": False, "visits": 9},
+        {"lead_id": "c", "company_size": None, "industry": None, "demo": True, "visits": 1},
+        {"lead_id": "d", "company_size": 500, "industry": "software", "demo": True, "visits": 9},
+    ]
+    scored = personas.score(records)
+    assert [s["lead_id"] for s in scored] == ["a", "b", "c", "d"]
+    assert [s["negative_persona"] for s in scored] == ["np-small", "np-edu", "np-quiet", None]
+    assert [s["negative_persona_action"] for s in scored] == [
+        "exclude", "exclude", "target", "target"]  # fmt: skip
+    assert personas.score([]) == []
+    with pytest.raises(DataError, match="visits"):
+        personas.score([{"lead_id": "x", "company_size": 1, "industry": "a", "demo": True}])
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A discovery on accounts data, written like 'discover --out' does."""
+    folder = tmp_path_factory.mktemp("run")
+    frame = _table(6000, seed=4)
+    rng = np.random.default_rng(9)
+    frame["converted"] = rng.random(len(frame)) < np.where(
+        frame["industry"] == "education", 0.01, 0.3
+    )
+    frame.to_csv(folder / "leads.csv", index=False)
+    result = discover(frame, target="converted", id="lead_id", depth=1, run_audit=False)
+    assert result.personas
+    result.write(folder / "out")
+    return folder
+
+
+def test_cli_policy_apply_sql_score_export(run_dir, tmp_path) -> None:
+    out, data = run_dir / "out", run_dir / "leads.csv"
+    policy = runner.invoke(app, ["policy", str(out), "--rule", "all", "--holdout", "0.1"])
+    assert policy.exit_code == 0, policy.output
+    saved = json.loads((out / "policy.json").read_text())
+    assert saved["rule"] == "all" and saved["holdout"] == 0.1 and saved["excluded"]
+
+    matches = tmp_path / "m.parquet"
+    applied = runner.invoke(app, ["apply", str(out), str(data), "--out", str(matches), "-q"])
+    assert applied.exit_code == 0, applied.output
+    tags = pd.read_parquet(matches)
+    assert set(tags["negative_persona_action"]) == {"exclude", "holdout", "target"}
+
+    sql = runner.invoke(app, ["sql", str(out), "--dialect", "postgres", "--table", "leads"])
+    assert sql.exit_code == 0, sql.output
+    assert "ENCODE(" in sql.stdout and all(pid in sql.stdout for pid in saved["excluded"])
+
+    line = json.dumps(pd.read_csv(data).iloc[0].where(lambda s: s.notna(), None).to_dict())
+    scored = runner.invoke(app, ["score", str(out)], input=line + "\n\n" + line + "\n")
+    assert scored.exit_code == 0, scored.output
+    rows = [json.loads(x) for x in scored.stdout.splitlines()]
+    assert len(rows) == 2 and rows[0]["negative_persona_action"] in {"exclude", "holdout", "target"}
+
+    ids_file = tmp_path / "ids.csv"
+    exported = runner.invoke(
+        app, ["export", str(out), str(data), "--format", "ids", "--out", str(ids_file), "-q"]
+    )
+    assert exported.exit_code == 0, exported.output
+    ids = pd.read_csv(ids_file)["id"]
+    excluded = tags.loc[tags["negative_persona_action"] == "exclude", "lead_id"]
+    assert sorted(ids) == sorted(excluded)  # holdout members never in an exclusion file
+
+    estimate = runner.invoke(app, ["impact", str(out), str(data), "--json", "-q"])
+    assert estimate.exit_code == 0, estimate.output
+    assert json.loads(estimate.stdout)["excluded"] == len(excluded)
+
+
+def test_cli_bad_input_fails_cleanly(run_dir, tmp_path) -> None:
+    out = run_dir / "out"
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"other": [1, 2]}).to_csv(bad, index=False)
+    applied = runner.invoke(app, ["apply", str(out), str(bad), "--out", str(tmp_path / "m.csv")])
+    assert applied.exit_code != 0 and "lacks column" in applied.stderr
+    assert not (tmp_path / "m.csv").exists()
+    score = runner.invoke(app, ["score", str(out)], input="{not json\n")
+    assert score.exit_code != 0 and "Line 1" in score.stderr
+    empty = runner.invoke(app, ["score", str(out)], input="")
+    assert empty.exit_code != 0 and "No records" in empty.stderr
+    policy = runner.invoke(app, ["policy", str(out), "--rule", "break_even"])
+    assert policy.exit_code != 0 and "cost per record" in policy.stderr
+    for result in (applied, score, empty, policy):
+        assert "Traceback" not in result.output
