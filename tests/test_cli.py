@@ -393,12 +393,28 @@ def _command(name: str):
 def test_root_help_lists_every_command():
     result = invoke("--help")
     assert result.exit_code == 0
-    for name in ("init", "discover", "audit", "demo", "show", "report"):
+    for name in ("init", "discover", "audit", "demo", "show", "report", "apply", "sql", "export"):
         assert name in result.stdout
     assert "negative personas" in result.stdout.lower()
 
 
-@pytest.mark.parametrize("name", ["init", "discover", "audit", "demo", "show", "report"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "init",
+        "discover",
+        "audit",
+        "demo",
+        "show",
+        "report",
+        "apply",
+        "sql",
+        "policy",
+        "export",
+        "impact",
+        "score",
+    ],
+)
 def test_command_help_mentions_every_option(name):
     result = invoke(name, "--help")
     assert result.exit_code == 0, result.output
@@ -412,7 +428,23 @@ def test_command_help_mentions_every_option(name):
             assert param.help[:30] in result.stdout, (name, param.name)
 
 
-@pytest.mark.parametrize("name", ["init", "discover", "audit", "demo", "show", "report"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "init",
+        "discover",
+        "audit",
+        "demo",
+        "show",
+        "report",
+        "apply",
+        "sql",
+        "policy",
+        "export",
+        "impact",
+        "score",
+    ],
+)
 def test_every_option_has_help_text(name):
     command = _command(name)
     params = command.params

@@ -76,6 +76,10 @@ texts:
     category: churn_category
 audit:
   outcome_time: converted_at  # for maturity and late converters
+policy:                       # which personas 'negpersona apply' and 'export' exclude
+  rule: max_conversion_loss
+  max_conversion_loss: 0.10   # exclude personas while at most 10% of conversions are lost
+  holdout: 0.05               # 5% of excluded leads stay targeted, to keep measuring
 discovery:
   depth: 3
   max_rate_ratio: 0.5

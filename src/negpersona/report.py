@@ -66,6 +66,7 @@ def report_model(out_dir: str | Path) -> tuple[dict[str, Any], list[str]]:
     result = DiscoveryResult.read(out_dir)
     warnings = apply_edits(result, out_dir)
     audit = _read_json(out_dir / "audit.json")
+    policy = _read_json(out_dir / "policy.json")
     settings = result.settings
     model = {
         "title": "Negative personas",
@@ -82,6 +83,7 @@ def report_model(out_dir: str | Path) -> tuple[dict[str, Any], list[str]]:
         "audit": _audit_summary(audit),
         "set_aside": _set_aside(result.set_aside),
         "tradeoff": result.extra.get("tradeoff", []),
+        "policy": _policy_summary(policy, result),
         "personas": [_persona_view(p.to_dict(), result.baseline) for p in result.personas],
         "unconfirmed": len(result.unconfirmed),
         "exclusion_caveat": EXCLUSION_CAVEAT,
@@ -150,6 +152,31 @@ def _persona_view(data: dict[str, Any], baseline: dict[str, Any]) -> dict[str, A
         "talk_about": card.get("talk_about"),
         "profile_basis": card.get("profile_basis"),
         "language": card.get("language") or {},
+    }
+
+
+def _policy_summary(policy: dict[str, Any] | None, result: DiscoveryResult) -> dict | None:
+    """The exclusion policy in words: rule, chosen personas, holdout, impact vs random."""
+    if not policy:
+        return None
+    names = {p.id: p.name for p in result.personas}
+    settings = policy.get("settings", {})
+    rules = {
+        "max_conversion_loss": "exclude personas while at most "
+        f"{settings.get('max_conversion_loss', 0):.0%} of conversions are lost",
+        "break_even": "exclude personas while the cost saved exceeds the value lost",
+        "all": "exclude every persona",
+        "none": "exclude no persona",
+    }
+    return {
+        "rule": rules.get(policy.get("rule"), policy.get("rule")),
+        "excluded": [
+            {"id": pid, "name": names.get(pid, pid)} for pid in policy.get("excluded", [])
+        ],
+        "holdout": policy.get("holdout", 0.0),
+        "chosen_step": policy.get("chosen_step", 0),
+        "impact": policy.get("impact"),
+        "curve": policy.get("curve", []),
     }
 
 
