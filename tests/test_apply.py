@@ -387,3 +387,48 @@ def test_cli_bad_input_fails_cleanly(run_dir, tmp_path) -> None:
     assert policy.exit_code != 0 and "cost per record" in policy.stderr
     for result in (applied, score, empty, policy):
         assert "Traceback" not in result.output
+
+
+HOSTILE = 'a"; DROP TABLE x; --'
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_apply_and_sql_agree_on_random_tables_with_hostile_names(seed) -> None:
+    rng = np.random.default_rng(seed)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            HOSTILE: rng.choice(["x'); DROP TABLE y; --", "b", None], n),
+            "score": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n).round(2)),
+            "flag": rng.random(n) < 0.5,
+        }
+    )
+    ops = [("score", "<", 0.0), ("score", ">=", 0.5), ("score", "is_missing", None),
+           (HOSTILE, "=", "x'); DROP TABLE y; --"), (HOSTILE, "!=", "b"), ("flag", "=", True)]  # fmt: skip
+    personas = []
+    for i in range(4):
+        picked = rng.choice(len(ops), size=rng.integers(1, 3), replace=False)
+        conditions = [Condition(*ops[j]) for j in sorted(picked)]
+        personas.append(_persona(conditions, 0.01 * (i + 1), f"np-{i}"))
+    excluded = ["np-0", "np-2"]
+    applied = Personas(
+        personas,
+        policy={"excluded": excluded, "holdout": 0.2, "salt": "pepper"},
+        settings={"id": "id"},
+    )
+    matched = applied.match(frame).to_pandas().sort_values("id")
+    items = [SqlPersona(p.id, tuple(p.conditions), p.id in excluded) for p in applied.personas]
+    con = duckdb.connect()
+    con.register("frame_view", frame)
+    con.execute("CREATE TABLE records AS SELECT * FROM frame_view")
+    sql = select_statement(items, table="records", dialect="duckdb", id_column="id",
+                           holdout=0.2, salt="pepper")  # fmt: skip
+    by_sql = con.execute(sql).df().sort_values("id")
+    assert con.execute("SELECT count(*) FROM records").fetchone()[0] == n  # nothing dropped
+    assert (
+        matched["negative_persona"].fillna("-").tolist()
+        == by_sql["negative_persona"].fillna("-").tolist()
+    )
+    assert matched["negative_persona_action"].tolist() == by_sql["negative_persona_action"].tolist()
+    assert matched["negative_persona"].notna().any()
