@@ -561,8 +561,8 @@ def _random_answer(rng: np.random.Generator, topic: int) -> str:
     for _ in range(size):
         if rng.random() < 0.45:
             # Topics favour different words, so the groups differ.
-            choice = (topic * 3 + int(rng.integers(0, 8))) % len(_CONTENT_WORDS)
-            tokens.append(_CONTENT_WORDS[choice if rng.random() < 0.7 else rng.integers(25)])
+            choice = topic * 6 + int(rng.integers(0, 6))
+            tokens.append(_CONTENT_WORDS[choice if rng.random() < 0.8 else rng.integers(25)])
         else:
             tokens.append(_OTHER_TOKENS[rng.integers(len(_OTHER_TOKENS))])
     text = "".join(
@@ -605,15 +605,18 @@ def _masks(texts: list, topics: np.ndarray, seed: int) -> list[np.ndarray]:
     rng = np.random.default_rng(seed + 1000)
     n = len(texts)
     blank = np.array([not _is_text(text) for text in texts])
+    topic = (topics == seed % 4) & (rng.random(n) < 0.9) | (rng.random(n) < 0.05)
     return [
+        # The term matrix is built on the first mask, before the edge cases.
+        topic,
+        (topics == (seed + 1) % 4) & (rng.random(n) < 0.3),
+        rng.random(n) < 0.03,
+        rng.random(n) < 0.3,
+        rng.random(n) < 0.8,
         np.zeros(n, dtype=bool),  # no members
         np.ones(n, dtype=bool),  # no others
         blank,  # members, but none answered
         ~blank,  # every answer is a member's
-        rng.random(n) < 0.03,
-        rng.random(n) < 0.3,
-        rng.random(n) < 0.8,
-        (topics == seed % 4) & (rng.random(n) < 0.9) | (rng.random(n) < 0.05),
     ]
 
 

@@ -94,6 +94,14 @@ Representative quotes (:func:`representative_quotes`)
     shown no longer count, so the next quote brings a different term when one exists. Without
     terms, the most common answers come first, then the answers whose words are most common among
     members. Ties are broken by the text, so the same input gives the same quotes.
+
+Many groups over the same answers (:class:`TextCorpus`)
+    Cards ask both questions for every persona over the same answers, and redacting and
+    analyzing the texts is most of the work. ``TextCorpus(texts)`` does it once per column (on
+    first use); each persona is then a boolean mask over the rows and costs a few sparse-matrix
+    products. The results are exactly those of the two functions above, which are thin wrappers
+    around it: ``min_df`` counts answers of both groups together, so the vocabulary kept is the
+    same for every persona.
 """
 
 from __future__ import annotations
@@ -722,8 +730,8 @@ def _quote_rank(
 ) -> tuple[float, float, int, str]:
     """Sort key: weight of terms not shown yet, then of all terms, answers giving it, text."""
     _, quote, count, found, norm = item
-    gain = sum(weights[term] for term in found - shown) / norm
-    full = sum(weights[term] for term in found) / norm
+    gain = math.fsum(weights[term] for term in found - shown) / norm  # order-free sum
+    full = math.fsum(weights[term] for term in found) / norm
     return (-gain, -full, -count, quote)
 
 
