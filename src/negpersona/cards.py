@@ -9,11 +9,12 @@ Where each number comes from:
 
 * **Profile and exceptions**: the compressed table of the discovery (all records, or the search
   sample on large data, which the card then says), so they cost no extra engine scan.
-* **Exclusion**: exact engine counts on all records (one aggregate query for all personas);
-  the *expected* conversions lost use the held-out (confirmation) rate and its Wilson interval,
-  because rates measured where a segment was found are optimistic.
-* **Trade-off curve**: one engine query on the held-out records, excluding the personas one by
-  one (lowest held-out rate first), counting records and conversions of the union.
+* **Exclusion**: exact engine counts on all records; the *expected* conversions lost use the
+  held-out (confirmation) rate and its Wilson interval, because rates measured where a segment
+  was found are optimistic.
+* **Trade-off curve**: the held-out records, excluding the personas one by one (lowest held-out
+  rate first), counting records and conversions of the union. These counts, the data window and
+  the late converters come from one aggregate query (``card_counts.py``).
 * **Late converters**: with a time column and ``audit.outcome_time``, the days from creation to
   conversion; "late" is after the ``cards.late_quantile`` of all converters' days.
 * **Language guard**: every generated name and text passes :func:`negpersona.language.check_text`
@@ -28,18 +29,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import ibis
 import numpy as np
 from ibis.expr.types import Table
 
 from negpersona.answers import AnswerSettings, collect_reasons
-from negpersona.compress import CONFIRM, COST, FIT, VALUE, CompressedTable
-from negpersona.conditions import segment_filter
+from negpersona.card_counts import count_for_cards
+from negpersona.compress import CompressedTable
 from negpersona.features import Feature
 from negpersona.language import check_text, talking_note
 from negpersona.persona import Persona
 from negpersona.persona_profile import exception_lifts, overrepresented
-from negpersona.recount import recount
 from negpersona.relations import ROLES
 from negpersona.spec import Spec
 from negpersona.stats import rate_interval
@@ -78,15 +77,24 @@ def build_cards(
     """
     spec, cards = context.spec, context.spec.cards
     created = datetime.now(UTC).replace(microsecond=0)
-    window = data_window(context.working, spec.time)
+    conditions = [p.conditions for p in personas]
+    order = sorted(
+        range(len(personas)), key=lambda i: (_held_out_rate(personas[i]), personas[i].id)
+    )
+    counts = count_for_cards(
+        context.working,
+        conditions,
+        order=order,
+        names=[(p.id, p.name) for p in personas],
+        split=context.split,
+        time=spec.time,
+        outcome_time=spec.audit.outcome_time if personas else None,
+        late_quantile=cards.late_quantile,
+    )
+    window = {"column": spec.time, **counts.window} if counts.window else None
     if not personas:
         return {"created": created.isoformat(), "data_window": window, "tradeoff": []}
-    conditions = [p.conditions for p in personas]
-    counts = recount(context.working, conditions)
-    totals = {
-        key: sum(counts.totals[flag][key] for flag in (False, True))
-        for key in ("n", "pos", "value")
-    }
+    totals = counts.totals
     reasons = collect_reasons(
         context.working,
         conditions,
@@ -102,7 +110,7 @@ def build_cards(
             seed=spec.discovery.seed,
         ),
     )
-    late = late_converters(context.working, spec, conditions)
+    late = counts.late
     rows = context.compressed
     for i, persona in enumerate(personas):
         guard = _Guard(spec.allow_sensitive)
@@ -147,7 +155,7 @@ def build_cards(
     return {
         "created": created.isoformat(),
         "data_window": window,
-        "tradeoff": tradeoff(context.working, personas, split=context.split),
+        "tradeoff": _renamed(counts.tradeoff, personas),
     }
 
 
@@ -246,128 +254,15 @@ def exclusion(
 # ---- trade-off and late converters -------------------------------------------------------------
 
 
-def tradeoff(working: Table, personas: list[Persona], *, split: bool) -> list[dict[str, Any]]:
-    """Share of records excluded vs share of conversions lost as personas are added.
-
-    Personas are added lowest held-out rate first (the cheapest exclusion first); each step
-    excludes the union of the personas so far, counted exactly by the engine on the held-out
-    records (all records without a split). With a value (cost) column each step also holds the
-    value of the conversions lost (the cost of the records excluded), for the exclusion policy.
-    """
-    order = sorted(
-        range(len(personas)),
-        key=lambda i: (_held_out_rate(personas[i]), personas[i].id),
-    )
-    scope = working.filter(working[CONFIRM]) if split else working
-    fit = scope[FIT]
-    sums = {key: scope[column] for key, column in (("v", VALUE), ("c", COST)) if column in scope}
-    union = ibis.literal(False)
-    metrics: dict[str, Any] = {"n": fit.count(), "pos": fit.cast("int64").sum()}
-    metrics.update({key: column.sum() for key, column in sums.items()})
-    for step, i in enumerate(order, start=1):
-        union = union | segment_filter(scope, personas[i].conditions)
-        metrics[f"n{step}"] = union.cast("int64").sum()
-        metrics[f"p{step}"] = (union & fit).cast("int64").sum()
-        for key, column in sums.items():
-            metrics[f"{key}{step}"] = union.ifelse(column, 0.0).sum()
-    row = scope.aggregate(**metrics).to_pyarrow().to_pylist()[0]
-    n, pos = int(row["n"] or 0), int(row["pos"] or 0)
-    start = {"step": 0, "id": None, "name": "No exclusion", "records": 0, "conversions": 0,
-             "records_share": 0.0, "conversions_share": 0.0}  # fmt: skip
-    names = {"v": "value_lost", "c": "cost"}
-    for key in sums:
-        start[names[key]] = 0.0
-    steps = [start]
-    for step, i in enumerate(order, start=1):
-        records, positives = int(row[f"n{step}"] or 0), int(row[f"p{step}"] or 0)
-        item = {
-            "step": step,
-            "id": personas[i].id,
-            "name": personas[i].name,
-            "records": records,
-            "conversions": positives,
-            "records_share": records / n if n else 0.0,
-            "conversions_share": positives / pos if pos else 0.0,
-        }
-        for key in sums:
-            item[names[key]] = float(row[f"{key}{step}"] or 0.0)
-        steps.append(item)
-    for item in steps:  # the scope's totals, so a policy can scale the numbers
-        item["scope_records"], item["scope_conversions"] = n, pos
-        for key in sums:
-            item[f"scope_{names[key]}"] = float(row[key] or 0.0)
-    return steps
+def _renamed(steps: list[dict[str, Any]], personas: list[Persona]) -> list[dict[str, Any]]:
+    """The curve with the personas' final names (the language guard may have replaced some)."""
+    names = {p.id: p.name for p in personas}
+    return [{**step, "name": names.get(step["id"], step["name"])} for step in steps]
 
 
 def _held_out_rate(persona: Persona) -> float:
     held_out = persona.confirmation
     return held_out.rate if held_out is not None and held_out.records else persona.rate
-
-
-def late_converters(
-    working: Table, spec: Spec, personas: list[list[Any]]
-) -> list[dict[str, Any]] | None:
-    """Per persona: how many of its conversions came late (None without the time columns)."""
-    outcome_time = spec.audit.outcome_time
-    if not (spec.time and outcome_time and outcome_time in working.columns):
-        return None
-    start = working[spec.time].cast("timestamp").epoch_seconds()
-    end = working[outcome_time].cast("timestamp").epoch_seconds()
-    days = (end - start) / SECONDS_PER_DAY
-    known = working[FIT] & days.notnull() & (days >= 0)
-    scoped = working.mutate(__np_days=days, __np_known=known)
-    converters = scoped.filter(scoped["__np_known"])
-    quantile = spec.cards.late_quantile
-    try:
-        threshold = converters.aggregate(q=converters["__np_days"].quantile(quantile))
-        value = threshold.to_pyarrow().to_pylist()[0]["q"]
-    except Exception:  # engines without exact quantiles (BigQuery, Trino)
-        threshold = converters.aggregate(q=converters["__np_days"].approx_quantile(quantile))
-        value = threshold.to_pyarrow().to_pylist()[0]["q"]
-    if value is None:
-        return None
-    late = scoped["__np_known"] & (scoped["__np_days"] > value)
-    metrics: dict[str, Any] = {
-        "known": scoped["__np_known"].cast("int64").sum(),
-        "late": late.cast("int64").sum(),
-    }
-    for i, conditions in enumerate(personas):
-        inside = segment_filter(scoped, conditions)
-        metrics[f"k{i}"] = (inside & scoped["__np_known"]).cast("int64").sum()
-        metrics[f"l{i}"] = (inside & late).cast("int64").sum()
-    row = scoped.aggregate(**metrics).to_pyarrow().to_pylist()[0]
-    overall = (row["late"] or 0) / row["known"] if row["known"] else 0.0
-    found = []
-    for i in range(len(personas)):
-        known_i, late_i = int(row[f"k{i}"] or 0), int(row[f"l{i}"] or 0)
-        share = late_i / known_i if known_i else 0.0
-        found.append(
-            {
-                "threshold_days": float(value),
-                "quantile": quantile,
-                "conversions_with_time": known_i,
-                "late": late_i,
-                "late_share": share,
-                "late_share_ci": list(rate_interval(late_i, known_i)),
-                "overall_late_share": overall,
-                "text": (
-                    f"{late_i:,} of the {known_i:,} conversions with a known time came after "
-                    f"{value:.0f} days ({share:.0%} vs {overall:.0%} of all conversions)"
-                ),
-            }
-        )
-    return found
-
-
-def data_window(working: Table, time: str | None) -> dict[str, Any] | None:
-    """First and last record time of the data the personas were built on."""
-    if not time or time not in working.columns:
-        return None
-    moment = working[time].cast("timestamp")
-    row = working.aggregate(first=moment.min(), last=moment.max()).to_pyarrow().to_pylist()[0]
-    if row["first"] is None:
-        return None
-    return {"column": time, "start": row["first"].isoformat(), "end": row["last"].isoformat()}
 
 
 # ---- language guard ----------------------------------------------------------------------------
