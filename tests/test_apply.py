@@ -347,6 +347,8 @@ def test_cli_policy_apply_sql_score_export(run_dir, tmp_path) -> None:
     assert applied.exit_code == 0, applied.output
     tags = pd.read_parquet(matches)
     assert set(tags["negative_persona_action"]) == {"exclude", "holdout", "target"}
+    held = int((tags["negative_persona_action"] == "holdout").sum())
+    assert f"{len(tags):,} records" in applied.stdout and f"{held:,} holdout" in applied.stdout
 
     sql = runner.invoke(app, ["sql", str(out), "--dialect", "postgres", "--table", "leads"])
     assert sql.exit_code == 0, sql.output

@@ -66,7 +66,7 @@ def apply_command(
                 data, spec=spec, id_column=id_column, keep_columns=all_columns or None
             )
             write_matches(matched, out_file)
-            counts = _action_counts(matched)
+            counts = _action_counts(out_file)  # from the written file: no second pass over DATA
     except NegPersonaError as error:
         _fail(error)
     total = sum(counts.values())
@@ -78,10 +78,14 @@ def apply_command(
     _print(f"Wrote {out_file}.")
 
 
-def _action_counts(matched) -> dict[str, int]:
+def _action_counts(path: Path) -> dict[str, int]:
+    import ibis
+
+    con = ibis.duckdb.connect()
+    written = con.read_parquet(path) if path.suffix.lower() == ".parquet" else con.read_csv(path)
     rows = (
-        matched.group_by("negative_persona_action")
-        .aggregate(n=matched.count())
+        written.group_by("negative_persona_action")
+        .aggregate(n=written.count())
         .to_pyarrow()
         .to_pylist()
     )
