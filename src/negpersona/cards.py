@@ -46,6 +46,9 @@ from negpersona.stats import rate_interval
 SECONDS_PER_DAY = 86_400
 
 
+MIN_PROFILE_SHARE = 0.10  # of the persona's records
+
+
 @dataclass
 class CardContext:
     """What the cards need from a discovery run."""
@@ -183,6 +186,10 @@ def _profile(
     for item in found:
         role = context.roles.get(item.column, "characteristic")
         entry = {**item.to_dict(), "text": item.text}
+        # A value held by a few percent of the members does not describe them, however
+        # significant the difference: a profile lists what at least 10% of them share.
+        if item.member_share < MIN_PROFILE_SHARE:
+            continue
         if len(profile[role]) < limit and guard.ok(entry):
             profile[role].append(entry)
     return profile
