@@ -339,6 +339,13 @@ def demo(
     _print(
         f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
     )
+    if result.policy is not None:
+        chosen = result.policy["excluded"]
+        _print(
+            f"Policy ({result.policy['rule']}): exclude {len(chosen)} persona(s), keep "
+            f"{result.policy['holdout']:.0%} of their leads as a holdout; see policy.json and "
+            f"'negpersona apply {out_dir} {data_path} -c {out_dir / 'negpersona.yaml'}'."
+        )
     _print(f"Report: {report_path} (open it in a browser; it works offline).")
 
 
