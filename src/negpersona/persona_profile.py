@@ -25,7 +25,7 @@ The caller chooses which records to describe: pass the discovery or confirmation
 from __future__ import annotations
 
 from collections.abc import Set
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -136,20 +136,7 @@ class ValueShare:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "feature": self.feature,
-            "code": self.code,
-            "column": self.column,
-            "label": self.label,
-            "member_records": self.member_records,
-            "member_share": self.member_share,
-            "member_ci": list(self.member_ci),
-            "overall_share": self.overall_share,
-            "lift": self.lift,
-            "odds_ratio_low": self.odds_ratio_low,
-            "p_adjusted": self.p_adjusted,
-            "text": self.text,
-        }
+        return {**asdict(self), "member_ci": list(self.member_ci), "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -181,19 +168,7 @@ class Lift:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "feature": self.feature,
-            "code": self.code,
-            "column": self.column,
-            "label": self.label,
-            "records": self.records,
-            "positives": self.positives,
-            "rate": self.rate,
-            "rate_ci": list(self.rate_ci),
-            "rest_rate": self.rest_rate,
-            "p_adjusted": self.p_adjusted,
-            "text": self.text,
-        }
+        return {**asdict(self), "rate_ci": list(self.rate_ci), "text": self.text}
 
 
 @dataclass
