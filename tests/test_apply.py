@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import duckdb
 import numpy as np
@@ -434,3 +435,38 @@ def test_apply_and_sql_agree_on_random_tables_with_hostile_names(seed) -> None:
     )
     assert matched["negative_persona_action"].tolist() == by_sql["negative_persona_action"].tolist()
     assert matched["negative_persona"].notna().any()
+
+
+def test_cli_export_ad_platform_files_hash_contacts(run_dir, tmp_path) -> None:
+    out = run_dir / "out"
+    frame = pd.read_csv(run_dir / "leads.csv")
+    frame["email"] = [f" Person.{i}@Example.com " for i in range(len(frame))]
+    frame["phone"] = [f"(415) 555-{i % 10000:04d}" for i in range(len(frame))]
+    data = tmp_path / "contacts.csv"
+    frame.to_csv(data, index=False)
+    runner.invoke(app, ["policy", str(out), "--rule", "all", "--holdout", "0.1"])
+    tags = Personas.load(out).match(data, keep_columns=True).to_pandas()
+    excluded = tags[tags["negative_persona_action"] == "exclude"]
+    meta = tmp_path / "meta.csv"
+    result = runner.invoke(
+        app,
+        ["export", str(out), str(data), "--format", "meta", "--out", str(meta),
+         "--email-column", "email", "--phone-column", "phone", "--default-country", "US", "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = meta.read_text()
+    assert text.splitlines()[0] == "email,phone"
+    cells = [cell for line in text.splitlines()[1:] for cell in line.split(",")]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", cell) for cell in cells)  # hashes, never raw data
+    assert len(text.splitlines()) - 1 == len(excluded)  # holdout and target rows left out
+    import hashlib
+
+    first = excluded.iloc[0]["email"].strip().lower()
+    assert hashlib.sha256(first.encode()).hexdigest() in text
+    missing = runner.invoke(
+        app, ["export", str(out), str(data), "--format", "google", "--email-column", "mail",
+              "--out", str(tmp_path / "g.csv"), "-q"],
+    )  # fmt: skip
+    assert (
+        missing.exit_code != 0 and "'mail'" in missing.stderr and "Traceback" not in missing.output
+    )
