@@ -470,3 +470,32 @@ def test_cli_export_ad_platform_files_hash_contacts(run_dir, tmp_path) -> None:
     assert (
         missing.exit_code != 0 and "'mail'" in missing.stderr and "Traceback" not in missing.output
     )
+
+
+def test_a_run_without_personas_applies_as_target_everywhere(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "id": range(n),
+            "a": rng.choice(["x", "y"], n),
+            "b": rng.integers(0, 100, n),
+            "converted": rng.random(n) < 0.2,  # nothing to find
+        }
+    )
+    data = tmp_path / "d.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "out"
+    found = runner.invoke(app, ["discover", str(data), "--target", "converted", "--id", "id",
+                                "--out", str(out), "-q"])  # fmt: skip
+    assert found.exit_code == 0, found.output
+    assert json.loads((out / "personas.json").read_text())["personas"] == []
+    assert json.loads((out / "policy.json").read_text())["excluded"] == []
+    applied = runner.invoke(app, ["apply", str(out), str(data), "--out", str(tmp_path / "m.csv")])
+    assert applied.exit_code == 0, applied.output
+    assert set(pd.read_csv(tmp_path / "m.csv")["negative_persona_action"]) == {"target"}
+    for args in (["policy", str(out)], ["sql", str(out)], ["impact", str(out), str(data), "-q"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+    scored = runner.invoke(app, ["score", str(out)], input='{"id": 1, "a": "x", "b": 3}\n')
+    assert json.loads(scored.stdout)["negative_persona_action"] == "target"

@@ -279,10 +279,12 @@ def discover(
     cards = run.cards(personas, frames or {})
     result = run.result(personas, unconfirmed)
     result.extra.update(cards)
-    if personas:
+    if personas or not raw_top:  # without personas the policy excludes nothing, and says so
         settings = run.spec.discovery
         cost, value = default_money(settings.cost, settings.value, cards["tradeoff"])
-        result.policy = choose(cards["tradeoff"], run.spec.policy, cost=cost, value=value)
+        result.policy = choose(
+            cards["tradeoff"], run.spec.policy, cost=cost, value=value, strict=False
+        )
     if raw is not None:
         result.raw_top = [run.raw_item(item) for item in raw]
     return result

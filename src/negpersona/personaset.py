@@ -306,7 +306,7 @@ def expected_rate(persona: Persona) -> float:
 def policy_for(result: DiscoveryResult, settings: PolicySettings) -> dict[str, Any]:
     """The policy of a discovery result under ``settings`` (from its trade-off curve)."""
     steps = result.extra.get("tradeoff") or []
-    if not steps:
+    if not steps and result.personas:
         raise ConfigError(
             "This run has no trade-off curve (it was written before persona cards existed).",
             "Run 'negpersona discover' again.",

@@ -66,8 +66,13 @@ def choose(
     *,
     cost: float | None = None,
     value: float | None = None,
+    strict: bool = True,
 ) -> dict[str, Any]:
-    """``policy.json``: the curve with money, the chosen step and personas, and the impact."""
+    """``policy.json``: the curve with money, the chosen step and personas, and the impact.
+
+    ``strict=False`` (discovery) notes persona ids in ``exclude``/``keep`` that are not among the
+    personas instead of failing: a new run may not find a persona an earlier one had.
+    """
     cost = settings.cost_per_record if settings.cost_per_record is not None else cost
     value = settings.value_per_conversion if settings.value_per_conversion is not None else value
     last = steps[-1] if steps else {}
@@ -84,7 +89,10 @@ def choose(
     by_rule = [step["id"] for step in curve[1 : chosen + 1]]
     all_ids = [step["id"] for step in curve[1:]]
     unknown = sorted(set(settings.exclude + settings.keep) - set(all_ids))
-    if unknown:
+    notes = []
+    if unknown and not strict:  # a rerun that no longer finds a listed persona: say so
+        notes.append(f"Listed persona id(s) not among the personas: {', '.join(unknown)}.")
+    elif unknown:
         raise ConfigError(
             f"policy lists persona id {unknown[0]!r}, which is not among the personas.",
             f"Known ids: {', '.join(all_ids) or 'none'}.",
@@ -106,6 +114,7 @@ def choose(
         "holdout": settings.holdout,
         "salt": settings.salt,
         "impact": expected_impact(curve[chosen], cost, value) if len(curve) > 1 else None,
+        "notes": notes,
     }
 
 
@@ -131,7 +140,7 @@ def _with_money(
 
 def _chosen_step(curve: list[dict[str, Any]], settings: PolicySettings) -> int:
     """Index of the chosen point on the curve (0 = exclude nothing)."""
-    if settings.rule == "none" or len(curve) == 1:
+    if settings.rule == "none" or len(curve) <= 1:  # no personas: nothing to exclude
         return 0
     if settings.rule == "all":
         return len(curve) - 1
