@@ -499,3 +499,30 @@ def test_a_run_without_personas_applies_as_target_everywhere(tmp_path) -> None:
         assert result.exit_code == 0, (args, result.output)
     scored = runner.invoke(app, ["score", str(out)], input='{"id": 1, "a": "x", "b": 3}\n')
     assert json.loads(scored.stdout)["negative_persona_action"] == "target"
+
+
+def test_yaml_action_overrides_the_policy(run_dir, tmp_path) -> None:
+    import shutil
+
+    import yaml
+
+    out = tmp_path / "out"
+    shutil.copytree(run_dir / "out", out)
+    runner.invoke(app, ["policy", str(out), "--rule", "none"])
+    personas = Personas.load(out)
+    assert personas.excluded == []
+    first = personas.personas[0]
+    path = out / "personas" / f"{first.id}.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert data["action"] == "auto"  # written by discover for people to change
+    data["action"] = "exclude"
+    path.write_text(yaml.safe_dump(data))
+    assert Personas.load(out).excluded == [first.id]
+    data["action"] = "sometimes"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(DataError, match="sometimes"):
+        Personas.load(out)
+    runner.invoke(app, ["policy", str(out), "--rule", "all"])
+    data["action"] = "target"
+    path.write_text(yaml.safe_dump(data))
+    assert first.id not in Personas.load(out).excluded
