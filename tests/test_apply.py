@@ -526,3 +526,16 @@ def test_yaml_action_overrides_the_policy(run_dir, tmp_path) -> None:
     data["action"] = "target"
     path.write_text(yaml.safe_dump(data))
     assert first.id not in Personas.load(out).excluded
+
+
+def test_a_damaged_policy_file_is_a_clear_error(run_dir, tmp_path) -> None:
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(run_dir / "out", out)
+    (out / "policy.json").write_text('{"rule": "all"}')
+    with pytest.raises(DataError, match="missing excluded, holdout, salt"):
+        Personas.load(out)
+    (out / "policy.json").write_text("{not json")
+    result = runner.invoke(app, ["sql", str(out)])
+    assert result.exit_code != 0 and "policy.json is damaged" in result.stderr

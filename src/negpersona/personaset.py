@@ -41,6 +41,7 @@ from negpersona.spec import Spec
 from negpersona.sqlgen import BUCKET_CHARS, BUCKETS
 
 ACTIONS = ("exclude", "holdout", "target")
+POLICY_KEYS = ("excluded", "holdout", "salt")  # what matching reads from policy.json
 TAG_COLUMNS = ("negative_personas", "negative_persona", "expected_rate", "negative_persona_action")
 
 
@@ -80,12 +81,14 @@ class Personas:
         if policy_path.exists():
             try:
                 policy = json.loads(policy_path.read_text(encoding="utf-8"))
-                policy["excluded"], policy["holdout"], policy["salt"]  # noqa: B018 (shape check)
-            except (ValueError, KeyError, TypeError) as exc:
+                missing = [key for key in POLICY_KEYS if key not in policy]
+            except (ValueError, TypeError) as exc:
+                missing = [str(exc)]
+            if missing:
                 raise DataError(
-                    f"{policy_path} is damaged ({exc}).",
+                    f"{policy_path} is damaged (missing {', '.join(missing)}).",
                     "Run 'negpersona policy' or 'negpersona discover' again to rewrite it.",
-                ) from None
+                )
         else:  # an older run: the default policy from its trade-off curve
             policy = policy_for(result, PolicySettings())
         return cls(
