@@ -54,10 +54,6 @@ def to_yaml(data: Any) -> str:
     return yaml.safe_dump(_finite(data), sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_yaml(path: str | Path, data: Any) -> None:
-    write_text(path, to_yaml(data))
-
-
 @contextmanager
 def staged_directory(target: str | Path) -> Iterator[Path]:
     """Yield a temporary folder; on success move its contents into ``target``.

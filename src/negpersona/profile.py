@@ -215,8 +215,4 @@ def _round_significant(value: float, digits: int) -> float:
     return round(value * factor) / factor
 
 
-def is_integer_dtype(dtype: str) -> bool:
-    return dtype.startswith(("int", "uint", "!int", "!uint"))
-
-
 __all__ = ["ColumnProfile", "profile_table", "nice_cuts", "name_tokens"]
