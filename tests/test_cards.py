@@ -290,3 +290,25 @@ def test_cards_on_a_search_sample_keep_exact_exclusion_counts() -> None:
     assert card["exclusion"]["conversions"] == int(leads.loc[members, "converted"].sum())
     assert card["exceptions"]["best"]["label"] == "pricing"
     assert card["exceptions"]["records"] == int(members.sum())
+
+
+def test_overlaps_are_shares_of_the_persona_in_the_others() -> None:
+    from negpersona.cards import _overlaps
+
+    counts = np.array([10, 20, 30, 40])
+    masks = [
+        np.array([True, True, False, False]),  # 30 records
+        np.array([False, True, True, False]),  # 50, shares 20 with the first
+        np.array([False, False, False, True]),  # 40, shares none
+    ]
+    personas = [_persona_stub(pid) for pid in ("a", "b", "c")]
+    assert _overlaps(0, personas, masks, counts) == [{"id": "b", "share": pytest.approx(20 / 30)}]
+    assert _overlaps(1, personas, masks, counts) == [{"id": "a", "share": pytest.approx(20 / 50)}]
+    assert _overlaps(2, personas, masks, counts) == []
+
+
+def _persona_stub(pid: str):
+    from negpersona.conditions import Condition
+    from negpersona.persona import Persona
+
+    return Persona([Condition("x", "=", pid)], 1, 0, 0.1, 0.0, (0.0, 0.1), 0.0, 0.0, 0.0, id=pid)

@@ -97,6 +97,9 @@ def test_page_is_self_contained_and_lists_every_persona(page, demo_run) -> None:
         assert text.count(heading) >= len(personas)
     assert text.count("How to talk about this persona") == len(personas)
     assert "review by" in text and "Columns set aside" in text and "Data audit" in text
+    overlapping = [p for p in personas if p["card"]["overlaps"]]
+    assert overlapping  # the demo's behavioral personas share members
+    assert text.count("Shares members with") == len(overlapping)
 
 
 @pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])

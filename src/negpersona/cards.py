@@ -146,6 +146,7 @@ def build_cards(
             "exceptions": exceptions,
             "exclusion": exclusion(persona, counts, i, totals, spec),
             "talk_about": talking_note(),
+            "overlaps": _overlaps(i, personas, masks, rows.count),
         }
         name_issues = guard.check_name(persona)
         card["language"] = {"name_issues": name_issues, "withheld_texts": guard.withheld}
@@ -259,6 +260,25 @@ def exclusion(
 
 
 # ---- trade-off and late converters -------------------------------------------------------------
+
+
+def _overlaps(
+    index: int, personas: list[Persona], masks: list[np.ndarray], counts: np.ndarray
+) -> list[dict[str, Any]]:
+    """Other personas sharing at least 10% of this one's records, most shared first.
+
+    Personas are chosen to cover different non-converting records, but they may still share
+    members; a team excluding two personas should know how much the second adds.
+    """
+    own = float(counts[masks[index]].sum())
+    found = []
+    for j, other in enumerate(personas):
+        if j == index or not own:
+            continue
+        share = float(counts[masks[index] & masks[j]].sum()) / own
+        if share >= MIN_PROFILE_SHARE:
+            found.append({"id": other.id, "share": share})
+    return sorted(found, key=lambda item: (-item["share"], item["id"]))
 
 
 def _renamed(steps: list[dict[str, Any]], personas: list[Persona]) -> list[dict[str, Any]]:

@@ -84,7 +84,9 @@ def report_model(out_dir: str | Path) -> tuple[dict[str, Any], list[str]]:
         "set_aside": _set_aside(result.set_aside),
         "tradeoff": result.extra.get("tradeoff", []),
         "policy": _policy_summary(policy, result),
-        "personas": [_persona_view(p.to_dict(), result.baseline) for p in result.personas],
+        "personas": _with_overlap_names(
+            [_persona_view(p.to_dict(), result.baseline) for p in result.personas]
+        ),
         "unconfirmed": len(result.unconfirmed),
         "exclusion_caveat": EXCLUSION_CAVEAT,
     }
@@ -152,7 +154,18 @@ def _persona_view(data: dict[str, Any], baseline: dict[str, Any]) -> dict[str, A
         "talk_about": card.get("talk_about"),
         "profile_basis": card.get("profile_basis"),
         "language": card.get("language") or {},
+        "overlaps": card.get("overlaps") or [],
     }
+
+
+def _with_overlap_names(personas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Overlaps with the other personas' current names (people may have renamed them)."""
+    names = {p["id"]: p["name"] for p in personas}
+    for persona in personas:
+        persona["overlaps"] = [
+            {**item, "name": names.get(item["id"], item["id"])} for item in persona["overlaps"]
+        ]
+    return personas
 
 
 def _policy_summary(policy: dict[str, Any] | None, result: DiscoveryResult) -> dict | None:
