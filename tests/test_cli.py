@@ -234,6 +234,8 @@ def test_show_prints_table_and_json(workspace):
     assert "Negative personas" in shown.stdout
     for persona in data["personas"]:
         assert persona["name"] in shown.stdout
+    review = min(p["review_by"] for p in data["personas"])
+    assert f"Review the personas by {review}" in shown.stdout
 
     as_json = invoke("show", out, "--json")
     assert as_json.exit_code == 0, as_json.output

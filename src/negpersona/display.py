@@ -33,6 +33,9 @@ def summary_lines(result: DiscoveryResult) -> list[str]:
     lines.append(
         f"{confirmed} confirmed persona(s); {len(result.unconfirmed)} candidate(s) not confirmed."
     )
+    review = sorted({p.extra["review_by"] for p in result.personas if p.extra.get("review_by")})
+    if review:
+        lines.append(f"Review the personas by {review[0]} (cards.review_days after discovery).")
     return lines
 
 
