@@ -827,3 +827,19 @@ def test_table_keeps_brackets_in_persona_names(tmp_path):
     names = [p["name"] for p in json.loads((out / "personas.json").read_text())["personas"]]
     assert "Plan is [n/a]" in names
     assert "Plan is [n/a]" in result.stdout
+
+
+def test_the_cli_starts_without_the_statistics_stack():
+    """`negpersona --help` and `score` should not pay for scipy/statsmodels (a second or more)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, negpersona.cli; "
+        "print(any(m.startswith(('scipy.stats', 'statsmodels', 'sklearn', 'altair')) "
+        "for m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "False"

@@ -8,12 +8,24 @@
 >>> Personas.load("out/").match("new_leads.csv").to_pandas()   # doctest: +SKIP
 """
 
+from typing import Any
+
 from negpersona.conditions import Condition
-from negpersona.discovery import discover
 from negpersona.errors import ConfigError, DataError, NegPersonaError
 from negpersona.persona import DiscoveryResult, Persona
-from negpersona.personaset import Personas
 from negpersona.spec import Spec, load_spec
+
+_LAZY = {"discover": "negpersona.discovery", "Personas": "negpersona.personaset"}
+
+
+def __getattr__(name: str) -> Any:
+    """``discover`` and ``Personas`` load on first use (they pull in the statistics stack)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'negpersona' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 __all__ = [

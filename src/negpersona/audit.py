@@ -96,9 +96,6 @@ import numpy as np
 from ibis.expr import operations as ops
 from ibis.expr.types import BooleanValue, Table
 from pydantic import BaseModel, ConfigDict, Field
-from statsmodels.duration.survfunc import SurvfuncRight
-from statsmodels.stats.power import NormalIndPower
-from statsmodels.stats.proportion import proportion_effectsize
 
 from negpersona.atomic import write_json
 from negpersona.profile import ColumnProfile, name_tokens, profile_table
@@ -431,6 +428,9 @@ class _Audit:
         ratio, alpha = self.options["max_rate_ratio"], self.options["alpha"]
         power = self.settings.power
         target = ratio * self.baseline
+        from statsmodels.stats.power import NormalIndPower  # statsmodels loads when needed
+        from statsmodels.stats.proportion import proportion_effectsize
+
         effect = abs(float(proportion_effectsize(target, self.baseline)))
         if effect == 0:
             return
@@ -984,6 +984,8 @@ def maturity_window(
     weights = np.asarray(counts, dtype=float)
     if not len(times) or not (status * weights).sum():
         return None
+    from statsmodels.duration.survfunc import SurvfuncRight  # loads when needed
+
     fit = SurvfuncRight(times, status, freq_weights=weights)
     converted = 1.0 - np.asarray(fit.surv_prob)
     if not len(converted) or converted[-1] <= 0:

@@ -17,7 +17,6 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from negpersona.atomic import to_json, write_text
-from negpersona.discovery import AuditFailed
 from negpersona.display import personas_table, summary_lines
 from negpersona.errors import ConfigError, NegPersonaError
 from negpersona.persona import DiscoveryResult
@@ -231,6 +230,7 @@ def discover(
     quiet: QuietOption = False,
 ) -> None:
     """Find negative personas and write personas.json and personas/*.yaml to --out."""
+    from negpersona.discovery import AuditFailed
     from negpersona.discovery import discover as run
 
     try:

@@ -9,14 +9,17 @@ Benjamini–Hochberg adjustment across all candidates taken to confirmation.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
+
+# scipy.stats and statsmodels load on first use: importing them costs about a second, which
+# every command (``negpersona --help``, ``score``) would otherwise pay.
 
 
 def rate_interval(positives: int, records: int, alpha: float = 0.05) -> tuple[float, float]:
     """Wilson score interval of a rate (0–1 for an empty segment)."""
     if records <= 0:
         return (0.0, 1.0)
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(int(positives), int(records), alpha=alpha, method="wilson")
     return (float(max(low, 0.0)), float(min(high, 1.0)))
 
@@ -25,6 +28,8 @@ def below_baseline_p_value(positives: int, records: int, baseline: float) -> flo
     """One-sided exact binomial p-value for "this segment converts below ``baseline``"."""
     if records <= 0:
         return 1.0
+    from scipy import stats
+
     return float(stats.binomtest(int(positives), int(records), baseline, alternative="less").pvalue)
 
 
@@ -39,6 +44,8 @@ def refinement_p_value(child: tuple[int, int], parent: tuple[int, int]) -> float
     if rest_n <= 0:
         return 1.0
     table = [[child_pos, child_n - child_pos], [rest_pos, rest_n - rest_pos]]
+    from scipy import stats
+
     return float(stats.fisher_exact(table, alternative="less").pvalue)
 
 
@@ -50,6 +57,8 @@ def refinement_p_values(children: np.ndarray, parents: np.ndarray) -> np.ndarray
     """
     child_n, child_pos = children[:, 0], children[:, 1]
     parent_n, parent_pos = parents[:, 0], parents[:, 1]
+    from scipy import stats
+
     p_values = stats.hypergeom.cdf(child_pos, parent_n, parent_pos, child_n)
     return np.where(parent_n > child_n, p_values, 1.0)
 
