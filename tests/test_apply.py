@@ -388,7 +388,9 @@ def test_cli_bad_input_fails_cleanly(run_dir, tmp_path) -> None:
     assert empty.exit_code != 0 and "No records" in empty.stderr
     policy = runner.invoke(app, ["policy", str(out), "--rule", "break_even"])
     assert policy.exit_code != 0 and "cost per record" in policy.stderr
-    for result in (applied, score, empty, policy):
+    holdout = runner.invoke(app, ["policy", str(out), "--holdout", "0.9"])
+    assert holdout.exit_code != 0 and "policy.holdout" in holdout.stderr
+    for result in (applied, score, empty, policy, holdout):
         assert "Traceback" not in result.output
 
 

@@ -205,11 +205,13 @@ def test_report_bad_input_fails_cleanly(tmp_path, run_dir) -> None:
     assert bad_format.exit_code != 0 and "pdf" in bad_format.stderr
     path = _edit(run_dir)
     path.write_text("name: [unclosed\n", encoding="utf-8")
-    before = (run_dir / "report.html").exists()
+    (run_dir / "report.html").write_text("previous report", encoding="utf-8")
     broken = runner.invoke(app, ["report", str(run_dir)])
     assert broken.exit_code != 0 and path.name in broken.stderr
     assert "Traceback" not in broken.output
-    assert (run_dir / "report.html").exists() == before  # nothing half-written
+    # Nothing half-written: the previous report is untouched and no temporary file is left.
+    assert (run_dir / "report.html").read_text(encoding="utf-8") == "previous report"
+    assert not [p.name for p in run_dir.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_show_uses_the_edited_name_and_warns_like_report(run_dir) -> None:

@@ -27,35 +27,25 @@ from typing import Any, ClassVar
 
 import pandas as pd
 from ibis.expr.types import Table
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from negpersona.conditions import Condition, segment_filter
 from negpersona.errors import DataError
-from negpersona.relations import NAME_PATTERN, open_related
+from negpersona.relations import TableRef, open_related
 from negpersona.sampling import keep_fraction
 
 MAX_ANSWERS = 200_000  # answers read per source; more are sampled (seeded) for the word counts
 FLAG = "__np_member_{}"
 
 
-class TextSource(BaseModel):
+class TextSource(TableRef):
     """One entry of ``texts:``: a table of answers about the records, for persona cards only."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-    section_label: ClassVar[str] = "text source"  # how error messages name an entry
+    section_label: ClassVar[str] = "text source"
 
-    name: str = Field(pattern=NAME_PATTERN, description="A short name shown on persona cards.")
-    source: str = Field(min_length=1, description="CSV/Parquet path, frame key or table name.")
-    key: str = Field(min_length=1, description="Key column in this table.")
-    on: str | None = Field(None, description="Key column in the primary table (default: key).")
-    delimiter: str | None = None
     text: list[str] = Field(default_factory=list, description="Free-text answer columns.")
     category: str | None = Field(None, description="Column with a categorized reason.")
     competitor: str | None = Field(None, description="Column naming competitors or current tools.")
-
-    @property
-    def primary_key(self) -> str:
-        return self.on or self.key
 
     def columns(self) -> list[str]:
         return [*self.text, *[c for c in (self.category, self.competitor) if c]]

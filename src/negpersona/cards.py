@@ -81,9 +81,7 @@ def build_cards(
     spec, cards = context.spec, context.spec.cards
     created = datetime.now(UTC).replace(microsecond=0)
     conditions = [p.conditions for p in personas]
-    order = sorted(
-        range(len(personas)), key=lambda i: (_held_out_rate(personas[i]), personas[i].id)
-    )
+    order = sorted(range(len(personas)), key=lambda i: (personas[i].expected_rate, personas[i].id))
     counts = count_for_cards(
         context.working,
         conditions,
@@ -219,11 +217,8 @@ def exclusion(
     positives = int(counts.positives[index].sum())
     value = float(counts.value[index].sum())
     cost = float(counts.cost[index].sum())
-    held_out = persona.confirmation
-    if held_out is not None and held_out.records > 0:
-        rate, (low, high), basis = held_out.rate, held_out.rate_ci, "held-out records"
-    else:
-        rate, (low, high), basis = persona.rate, persona.rate_ci, "discovery records"
+    rate, (low, high) = persona.expected_rate, persona.expected_rate_ci
+    basis = "held-out records" if persona.held_out else "discovery records"
     result: dict[str, Any] = {
         "records": records,
         "records_share": records / totals["n"] if totals["n"] else 0.0,
@@ -285,11 +280,6 @@ def _renamed(steps: list[dict[str, Any]], personas: list[Persona]) -> list[dict[
     """The curve with the personas' final names (the language guard may have replaced some)."""
     names = {p.id: p.name for p in personas}
     return [{**step, "name": names.get(step["id"], step["name"])} for step in steps]
-
-
-def _held_out_rate(persona: Persona) -> float:
-    held_out = persona.confirmation
-    return held_out.rate if held_out is not None and held_out.records else persona.rate
 
 
 # ---- language guard ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from negpersona.atomic import to_json, write_text
 from negpersona.cli import ConfigOption, QuietOption, _fail, _print, _spec, _stages, app, err, out
-from negpersona.errors import ConfigError, DataError, NegPersonaError
+from negpersona.errors import DataError, NegPersonaError
 from negpersona.personaset import Personas
 
 PersonasArgument = Annotated[
@@ -156,7 +156,7 @@ def policy_command(
     """Choose the personas to exclude by a rule and write policy.json (no data needed)."""
     from negpersona.persona import DiscoveryResult
     from negpersona.personaset import policy_for
-    from negpersona.policy import PolicySettings
+    from negpersona.spec import validate_spec
 
     try:
         spec = _spec(config)
@@ -172,12 +172,8 @@ def policy_command(
             "keep": keep,
         }
         data.update({key: item for key, item in overrides.items() if item not in (None, [])})
-        try:
-            settings = PolicySettings.model_validate(data)
-        except ValueError as exc:
-            first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc)}
-            where = ".".join(str(part) for part in first["loc"])
-            raise ConfigError(f"Invalid policy setting {where}: {first['msg']}.") from None
+        # Validated as part of the spec, so errors name the field as for every other setting.
+        settings = validate_spec({**spec.model_dump(), "policy": data}, "options").policy
         result = DiscoveryResult.read(personas_dir)
         policy = policy_for(result, settings)
         write_text(Path(personas_dir) / "policy.json", to_json(policy))

@@ -21,7 +21,7 @@ from typing import Any
 import ibis
 
 from negpersona.outcome import resolve_outcome
-from negpersona.personaset import Personas, expected_rate
+from negpersona.personaset import Personas
 from negpersona.spec import Spec
 from negpersona.stats import rate_interval
 
@@ -72,7 +72,7 @@ def _observed(matched, spec: Spec | None, personas: Personas) -> dict[str, Any] 
     for persona in personas.personas:
         holdout_expected = holdout_expected + (
             (action == "holdout") & (known["negative_persona"] == persona.id)
-        ).ifelse(expected_rate(persona), 0.0)
+        ).ifelse(persona.expected_rate, 0.0)
     metrics["holdout_expected"] = holdout_expected.sum()
     return known.aggregate(**metrics).to_pyarrow().to_pylist()[0]
 
@@ -92,11 +92,7 @@ def _report(
         n = int(row[f"x{i}"] or 0)
         if not n:
             continue
-        rate = expected_rate(persona)
-        held_out = persona.confirmation
-        low, high = (
-            held_out.rate_ci if held_out is not None and held_out.records else persona.rate_ci
-        )
+        rate, (low, high) = persona.expected_rate, persona.expected_rate_ci
         expected += n * rate
         variance += (n * (high - low) / (2 * Z)) ** 2
         by_persona.append(

@@ -83,6 +83,22 @@ class Persona:
         return bool(self.confirmation and self.confirmation.confirmed)
 
     @property
+    def held_out(self) -> bool:
+        """Whether the persona was measured on held-out records (a confirmation split)."""
+        return self.confirmation is not None and self.confirmation.records > 0
+
+    @property
+    def expected_rate(self) -> float:
+        """The rate to expect from new records: held out where there was a split (the rate
+        where the persona was found is optimistic), else the discovery rate."""
+        return self.confirmation.rate if self.held_out else self.rate
+
+    @property
+    def expected_rate_ci(self) -> tuple[float, float]:
+        """The Wilson interval of :attr:`expected_rate`."""
+        return tuple(self.confirmation.rate_ci) if self.held_out else tuple(self.rate_ci)
+
+    @property
     def description(self) -> list[str]:
         return describe(self.conditions)
 

@@ -20,8 +20,6 @@ the column instead of silently matching nobody.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ import ibis
 import pandas as pd
 from ibis.expr.types import Table
 
+from negpersona.atomic import staged_file
 from negpersona.conditions import Condition, segment_filter
 from negpersona.edits import apply_edits
 from negpersona.errors import ConfigError, DataError
@@ -57,7 +56,7 @@ class Personas:
         warnings: list[str] | None = None,
         baseline: dict[str, Any] | None = None,
     ) -> None:
-        self.personas = sorted(personas, key=lambda p: (expected_rate(p), p.id))
+        self.personas = sorted(personas, key=lambda p: (p.expected_rate, p.id))
         self.settings = settings or {}
         self.policy = policy or {"excluded": [], "holdout": 0.0, "salt": "negpersona"}
         self.warnings = warnings or []
@@ -208,7 +207,7 @@ class Personas:
             ).filter(lambda item: item.notnull()),
             "negative_persona": ibis.cases(*[(flag, p.id) for flag, p in pairs], else_=None),
             "expected_rate": ibis.cases(
-                *[(flag, ibis.literal(expected_rate(p), type="float64")) for flag, p in pairs],
+                *[(flag, ibis.literal(p.expected_rate, type="float64")) for flag, p in pairs],
                 else_=ibis.null("float64"),
             ),
             "negative_persona_action": ibis.cases(
@@ -300,12 +299,6 @@ class Personas:
         ]
 
 
-def expected_rate(persona: Persona) -> float:
-    """The held-out rate (the rate where the persona was found when there was no split)."""
-    held_out = persona.confirmation
-    return held_out.rate if held_out is not None and held_out.records else persona.rate
-
-
 def policy_for(result: DiscoveryResult, settings: PolicySettings) -> dict[str, Any]:
     """The policy of a discovery result under ``settings`` (from its trade-off curve)."""
     steps = result.extra.get("tradeoff") or []
@@ -333,26 +326,12 @@ def write_matches(table: Table, path: str | Path) -> Path:
         )
     if suffix == ".csv":
         table = table.mutate(negative_personas=table["negative_personas"].join(";"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    with staged_file(path, suffix) as tmp:
         if suffix == ".csv":
             table.to_csv(tmp)
         else:
             table.to_parquet(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _type_for(condition: Condition) -> str:

@@ -46,7 +46,7 @@ import re
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import ibis
 from ibis.expr.types import Table
@@ -70,17 +70,31 @@ NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 EVENT_ONLY_FIELDS = ("type_column", "time_column", "window_days", "relative_to", "never")
 
 
-class Related(BaseModel):
-    """One related table, an entry of ``related:`` in ``negpersona.yaml``."""
+class TableRef(BaseModel):
+    """Another table keyed to the primary one: where it is and how its key matches.
+
+    Shared by ``related:`` entries (joined as conditions) and ``texts:`` entries (read for
+    persona cards only).
+    """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    section_label: ClassVar[str] = "related table"  # how error messages name an entry
 
-    name: str = Field(pattern=NAME_PATTERN, description="Prefix of the new columns.")
+    name: str = Field(pattern=NAME_PATTERN, description="Short name (prefixes new columns).")
     source: str = Field(min_length=1, description="CSV/Parquet path, frame key or table name.")
-    key: str = Field(min_length=1, description="Key column in the related table.")
+    key: str = Field(min_length=1, description="Key column in this table.")
     on: str | None = Field(None, description="Key column in the primary table (default: key).")
-    kind: RelationKind = "one_to_one"
     delimiter: str | None = None
+
+    @property
+    def primary_key(self) -> str:
+        return self.on or self.key
+
+
+class Related(TableRef):
+    """One related table, an entry of ``related:`` in ``negpersona.yaml``."""
+
+    kind: RelationKind = "one_to_one"
     columns: list[str] | None = Field(None, description="one_to_one: columns to bring.")
     role: Role | None = Field(None, description="Persona aspect of all columns of this table.")
     type_column: str | None = None
@@ -113,10 +127,6 @@ class Related(BaseModel):
         if self.never and not self.type_column:
             raise ValueError(f"never pairs need a type_column ({self.name!r})")
         return self
-
-    @property
-    def primary_key(self) -> str:
-        return self.on or self.key
 
 
 # --------------------------------------------------------------------------------------------
@@ -541,12 +551,8 @@ def _latest_event_time(tables: list[_Opened]) -> datetime | None:
     return max(latest) if latest else None
 
 
-def open_related(item: Any, backend: Any, base_dir: Path, frames: dict[str, Any]) -> Table:
-    """Open ``item.source`` in ``backend``'s connection under a fresh, unique table name.
-
-    ``item`` is a :class:`Related` or any entry with ``name``, ``source`` and ``delimiter``
-    (the text sources of persona cards use it too).
-    """
+def open_related(item: TableRef, backend: Any, base_dir: Path, frames: dict[str, Any]) -> Table:
+    """Open ``item.source`` in ``backend``'s connection under a fresh, unique table name."""
     table_name = f"negpersona_related_{item.name}_{uuid.uuid4().hex[:8]}"
     if item.source in frames:
         return _register_frame(frames[item.source], backend, table_name, item)
@@ -596,9 +602,9 @@ def open_related(item: Any, backend: Any, base_dir: Path, frames: dict[str, Any]
     return table
 
 
-def _label(item: Any) -> str:
+def _label(item: TableRef) -> str:
     """How errors name an entry: ``related table 'web'`` or ``text source 'deals'``."""
-    return f"{getattr(item, 'section_label', 'related table')} {item.name!r}"
+    return f"{item.section_label} {item.name!r}"
 
 
 def _register_frame(frame: Any, backend: Any, table_name: str, item: Related) -> Table:
