@@ -8,12 +8,13 @@ import pytest
 
 from negpersona import discover
 from negpersona.bitsets import WeightedBitsets
+from negpersona.frontier import greedy_sequence
+from negpersona.quality import RateGain
 from negpersona.search import Found
 from negpersona.select import (
     drop_diluted_generalizations,
     drop_near_duplicates,
     drop_weak_refinements,
-    greedy_cover,
 )
 from tests.helpers import members
 
@@ -45,7 +46,7 @@ def test_weak_refinement_and_diluted_parent_are_dropped() -> None:
     assert kept == [sharp], "outside its core the broad segment converts at baseline"
 
 
-def test_near_duplicates_and_greedy_cover() -> None:
+def test_near_duplicates_and_distinct_sequence() -> None:
     rng = np.random.default_rng(1)
     n = 10_000
     a = rng.random(n) < 0.2
@@ -57,8 +58,11 @@ def test_near_duplicates_and_greedy_cover() -> None:
     items = [_found(index, (0,)), _found(index, (1,)), _found(index, (2,))]
     unique = drop_near_duplicates(items, index, threshold=0.8)
     assert [item.selectors for item in unique] == [(0,), (2,)]
-    chosen = greedy_cover(items, index, limit=5)
-    assert [item.selectors for item in chosen] == [(0,), (2,)]  # the twin adds nothing new
+    bits = np.vstack([index.conjunction(item.selectors) for item in items])
+    sizes = np.array([int(item.sums[0]) for item in items])
+    gain = RateGain(n, 1, ratio=1.0)  # every record is a non-fit here: any new record gains
+    chosen = greedy_sequence(bits, sizes, index, [gain], limit=5, min_new_share=0.5, min_records=1)
+    assert chosen == [0, 2]  # the twin adds nothing new
 
 
 @pytest.fixture(scope="module")

@@ -81,7 +81,7 @@ def build_cards(
     spec, cards = context.spec, context.spec.cards
     created = datetime.now(UTC).replace(microsecond=0)
     conditions = [p.conditions for p in personas]
-    order = sorted(range(len(personas)), key=lambda i: (personas[i].expected_rate, personas[i].id))
+    order = list(range(len(personas)))  # the selection's order: lowest marginal rate first
     counts = count_for_cards(
         context.working,
         conditions,

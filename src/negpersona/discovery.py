@@ -33,12 +33,13 @@ from negpersona.compress import (
 from negpersona.conditions import Condition
 from negpersona.errors import ConfigError, DataError
 from negpersona.features import Feature, Selector
+from negpersona.frontier import Gain, Selection, best_net, select, shortlist, within_budget
 from negpersona.outcome import resolve_outcome, unknown_column
 from negpersona.persona import Confirmation, DiscoveryResult, Persona
 from negpersona.plan import INTERNAL_PREFIX, ColumnPlan, plan_columns
 from negpersona.policy import choose, default_money
 from negpersona.profile import profile_table
-from negpersona.quality import POSITIVES, RECORDS, NetSavings, WRAcc
+from negpersona.quality import POSITIVES, RECORDS, NetSavings, RateGain, WRAcc
 from negpersona.recount import recount
 from negpersona.relations import attach_related, infer_roles
 from negpersona.sampling import keep_fraction, materialized
@@ -47,7 +48,6 @@ from negpersona.select import (
     drop_diluted_generalizations,
     drop_near_duplicates,
     drop_weak_refinements,
-    greedy_cover,
 )
 from negpersona.source import Source, open_source
 from negpersona.spec import Spec
@@ -56,8 +56,10 @@ from negpersona.stats import adjust, below_baseline_p_value, rate_interval
 
 Progress = Callable[[str], None]
 MIN_RECORDS_TOTAL = 50
-SAMPLE_SUPPORT_SLACK = 0.8
-AUDIT_SAMPLE_FACTOR = 4  # the audit reads at most 4 × max_search_rows records  # search the sample with a lower support so borderline segments survive
+SAMPLE_SUPPORT_SLACK = 0.8  # search the sample with a lower support so borderline segments survive
+AUDIT_SAMPLE_FACTOR = 4  # the audit reads at most 4 × max_search_rows records
+# Rate thresholds of the pool measures and selection gains, as fractions of max_rate_ratio.
+RATIO_STEPS = (1.0, 0.5, 0.25, 0.125)
 
 
 @dataclass
@@ -263,7 +265,7 @@ def discover(
     if raw_top:  # unfiltered top-k; on a sample, 3×k candidates recounted exactly
         wanted = 3 * raw_top if prepared.sampled else raw_top
         raw = run.exact(run.search(wanted, None))[:raw_top]
-    pool = run.search(run.settings.pool, run.negative)
+    pool = run.pool()
 
     say("Filtering redundant segments")
     candidates = drop_weak_refinements(pool, run.index, run.settings.alpha)
@@ -271,7 +273,15 @@ def discover(
         candidates, run.sample_baseline, run.settings.max_rate_ratio
     )
     candidates = drop_near_duplicates(candidates, run.index, run.settings.jaccard)
-    candidates = greedy_cover(candidates, run.index, run.settings.max_candidates)
+    candidates = shortlist(
+        candidates,
+        run.index,
+        run.gains(),
+        limit=run.settings.max_candidates,
+        per_sequence=run.settings.max_personas,
+        min_new_share=run.settings.min_new_share,
+        min_records=run.sample_min_count,
+    )
 
     say("Confirming on held-out records")
     personas, unconfirmed = run.confirm(candidates)
@@ -279,6 +289,12 @@ def discover(
     cards = run.cards(personas, frames or {})
     result = run.result(personas, unconfirmed)
     result.extra.update(cards)
+    if run.selection is not None:
+        result.extra["selection"] = {
+            "gain": run.selection.gain,
+            "step": run.selection.step,
+            "sequences": run.selection.tried,
+        }
     if personas or not raw_top:  # without personas the policy excludes nothing, and says so
         settings = run.spec.discovery
         cost, value = default_money(settings.cost, settings.value, cards["tradeoff"])
@@ -330,12 +346,19 @@ class _Run:
         self.settings = prepared.spec.discovery
         self.selectors = prepared.selectors
         self.chosen: dict[str, tuple[int, ...]] = {}  # persona id → its selectors
+        self.not_chosen = 0  # confirmed candidates the selection did not take
         self.features = np.array([s.feature for s in self.selectors])
         rows = prepared.discovery_rows
         sample_n, sample_pos = int(rows.count.sum()), int(rows.positives.sum())
+        self.sample_n = sample_n
         self.sample_baseline = sample_pos / sample_n if sample_n else 0.0
         self.measure, channels = _measure(self.spec, sample_n, sample_pos)
         self.index = _index(rows, self.selectors, channels(rows))
+        held_out = prepared.confirmation_rows
+        self.confirm_index = (
+            _index(held_out, self.selectors, channels(held_out)) if held_out.rows else None
+        )
+        self.selection: Selection | None = None
         self._set_totals(prepared.totals or self._estimated_totals())
         self.sample_min_count = (
             max(1, math.floor(self.min_count * prepared.fraction * SAMPLE_SUPPORT_SLACK))
@@ -374,21 +397,77 @@ class _Run:
         self.exact_measure, _ = _measure(self.spec, self.n, self.pos)
 
     def negative(self, sums: np.ndarray) -> np.ndarray:
-        ratio = self.settings.max_rate_ratio
-        return (sums[:, POSITIVES] <= ratio * self.sample_baseline * sums[:, RECORDS]) & (
-            self.measure.evaluate(sums) > 0
+        """Segments that may become personas: far enough below baseline and not too large."""
+        ratio, records = self.settings.max_rate_ratio, sums[:, RECORDS]
+        return (
+            (sums[:, POSITIVES] <= ratio * self.sample_baseline * records)
+            & (records <= self.settings.max_share * self.sample_n)
+            & (self.measure.evaluate(sums) > 0)
         )
 
-    def search(self, k: int, accept) -> list[Found]:
+    def search(self, k: int, accept, measure=None) -> list[Found]:
         return top_k(
             self.index,
             self.features,
-            self.measure,
+            measure or self.measure,
             depth=self.settings.depth,
             min_records=self.sample_min_count,
             k=k,
             accept=accept,
         )
+
+    def pool_measures(self) -> list[Any]:
+        """The measures whose top segments form the candidate pool (see ``frontier.py``).
+
+        The run's own measure (WRAcc or net savings) favours large segments; the rate gains with
+        lower thresholds favour sharper ones, and the square-root size weight sits between.
+        """
+        rows = self.prepared.discovery_rows
+        n, pos = int(rows.count.sum()), int(rows.positives.sum())
+        ratio = self.settings.max_rate_ratio
+        return [
+            self.measure,
+            RateGain(n, pos, ratio=1.0, exponent=0.5),
+            *(RateGain(n, pos, ratio=ratio * step) for step in RATIO_STEPS),
+        ]
+
+    def pool(self) -> list[Found]:
+        """The best negative segments under each pool measure, merged rank by rank."""
+        measures = self.pool_measures()
+        per_measure = self.settings.pool
+        lists = [self.search(per_measure, self.negative, measure) for measure in measures]
+        merged: dict[tuple[int, ...], Found] = {}
+        for rank in range(per_measure):
+            for found in lists:
+                if rank < len(found):
+                    item = found[rank]
+                    if item.selectors not in merged:
+                        # One quality scale for every candidate: the run's measure.
+                        quality = float(self.measure.evaluate(item.sums))
+                        merged[item.selectors] = Found(item.selectors, item.sums, quality)
+        return list(merged.values())
+
+    def gains(self) -> list[Gain]:
+        """Gain ladders for the selection's sequences (see ``frontier.py``).
+
+        Thresholds run from a small fraction of ``max_rate_ratio × baseline`` up to the
+        baseline; each sequence starts at one of them, so one begins with the sharpest
+        segments and another with the broadest, and the held-out trade-off decides.
+        """
+        rows = self.prepared.discovery_rows
+        n, pos = int(rows.count.sum()), int(rows.positives.sum())
+        ratio = self.settings.max_rate_ratio
+        levels = sorted({ratio * step for step in RATIO_STEPS} | {1.0})
+        gains = [
+            Gain(
+                f"from {level:.3g} x baseline rate",
+                [RateGain(n, pos, ratio=r) for r in levels[start:]],
+            )
+            for start, level in enumerate(levels)
+        ]
+        if isinstance(self.measure, NetSavings):
+            gains.insert(0, Gain("net savings", [self.measure]))
+        return gains
 
     def conditions(self, item: Found) -> list[Condition]:
         return [c for s in item.selectors for c in self.selectors[s].conditions]
@@ -437,12 +516,7 @@ class _Run:
                 for i in range(len(candidates))
             ]
         rows = self.prepared.discovery_rows
-        confirm_rows = self.prepared.confirmation_rows
-        confirm_index = _index(
-            confirm_rows,
-            self.selectors,
-            np.column_stack([confirm_rows.count, confirm_rows.positives]),
-        )
+        confirm_index = self.confirm_index
         found = []
         for item in candidates:
             value = 0.0
@@ -452,7 +526,11 @@ class _Run:
                     [np.ones(rows.rows, dtype=bool), *_masks(rows, chosen)]
                 )
                 value = float(rows.value[mask].sum())
-            conf = confirm_index.sums(confirm_index.conjunction(item.selectors))
+            conf = (
+                confirm_index.sums(confirm_index.conjunction(item.selectors))
+                if confirm_index is not None
+                else np.zeros(2, dtype=np.int64)
+            )
             found.append((item.sums, value, (int(conf[RECORDS]), int(conf[POSITIVES]))))
         return found
 
@@ -501,11 +579,36 @@ class _Run:
         by_key = {
             item.selectors: persona for (item, _, _), persona in zip(kept, personas, strict=True)
         }
-        chosen = greedy_cover(confirmed_items, self.index, settings.max_personas)
+        self.selection = select(
+            confirmed_items,
+            self.index,
+            self.confirm_index,
+            self.gains(),
+            self._objective(),
+            limit=settings.max_personas,
+            min_new_share=settings.min_new_share,
+            min_records=self.sample_min_count,
+        )
+        chosen = [confirmed_items[i] for i in self.selection.order]
         final = [by_key[item.selectors] for item in chosen]
         self.chosen = {by_key[item.selectors].id: item.selectors for item in chosen}
+        self.not_chosen = len(confirmed_items) - len(chosen)
         rest = [persona for persona in personas if not persona.confirmed]
         return final, rest
+
+    def _objective(self):
+        """What the selection maximizes on the held-out records (see ``frontier.py``).
+
+        The policy's rule: by default the most records excluded within its conversion-loss
+        budget; with ``break_even`` and money known, the largest net value.
+        """
+        policy = self.spec.policy
+        rows = (
+            self.prepared.confirmation_rows if self.confirm_index else self.prepared.discovery_rows
+        )
+        if policy.rule == "break_even" and isinstance(self.measure, NetSavings):
+            return best_net(self.measure.evaluate)
+        return within_budget(policy.max_conversion_loss * float(rows.positives.sum()))
 
     def cards(self, personas: list[Persona], frames: dict[str, Any]) -> dict[str, Any]:
         """Persona cards (into each persona) and the run-level card data (see ``cards.py``)."""
@@ -583,6 +686,12 @@ class _Run:
         if prepared.audit is not None and prepared.audit.errors():
             notes.append(
                 f"The audit found {len(prepared.audit.errors())} error(s); discovery ran with --force."
+            )
+        if self.not_chosen:
+            notes.append(
+                f"{self.not_chosen} confirmed candidate(s) were not chosen: each would add too few "
+                f"new records (under {settings.min_new_share:.0%} of its own) or no better "
+                "trade-off than the chosen personas."
             )
         if prepared.sampled:
             notes.append(

@@ -159,7 +159,7 @@ class Persona:
         )
 
 
-RUN_EXTRAS = ("created", "data_window", "tradeoff")
+RUN_EXTRAS = ("created", "data_window", "tradeoff", "selection")
 
 
 @dataclass

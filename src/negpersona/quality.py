@@ -74,3 +74,38 @@ class NetSavings:
         if self.cost_channel is not None:
             return self._cost(sums)
         return (sums[..., RECORDS] - sums[..., POSITIVES]) * float(self.cost_per_record or 0.0)
+
+
+@dataclass
+class RateGain:
+    """``(share of records)^a × (threshold − segment rate)``, threshold = ``ratio × baseline``.
+
+    The family behind the candidate pool. WRAcc is ``a = 1, ratio = 1``: it ranks a big segment
+    moderately below baseline first. A lower ``ratio`` only rewards records converting below
+    ``ratio × baseline``, so sharper segments rank first; ``a = 0.5`` trades size for sharpness
+    the other way. Excluding is about both, so the pool collects the top segments of several
+    members of the family. With ``a ≤ 1`` the best refinement keeps every non-converting record
+    and no conversion, so ``((N − P)/N)^a × threshold`` bounds every refinement of a segment
+    with ``N − P`` non-converting records (the same argument as for WRAcc).
+    """
+
+    records: int
+    positives: int
+    ratio: float = 1.0
+    exponent: float = 1.0
+    name: str = "rate_gain"
+
+    @property
+    def threshold(self) -> float:
+        return self.ratio * (self.positives / self.records if self.records else 0.0)
+
+    def evaluate(self, sums: np.ndarray) -> np.ndarray:
+        n, pos = sums[..., RECORDS].astype(float), sums[..., POSITIVES].astype(float)
+        if self.exponent == 1.0:
+            return (n * self.threshold - pos) / self.records
+        rate = np.divide(pos, n, out=np.zeros_like(n), where=n > 0)
+        return (n / self.records) ** self.exponent * (self.threshold - rate)
+
+    def optimistic(self, sums: np.ndarray) -> np.ndarray:
+        negatives = (sums[..., RECORDS] - sums[..., POSITIVES]).astype(float)
+        return (negatives / self.records) ** self.exponent * self.threshold

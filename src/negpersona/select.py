@@ -1,11 +1,14 @@
 """From many good segments to a few distinct personas.
 
-Three filters, in order: a refinement must lower the rate significantly against every parent
-(otherwise the extra condition is noise); near-duplicates by member overlap keep only the better
-one; and a greedy cover picks the segments that together reach the most non-converting records.
+Three filters on the candidate pool, in order: a refinement must lower the rate significantly
+against every parent (otherwise the extra condition is noise); a broad segment whose negativity
+lives in a sharper refinement gives way to it; near-duplicates by member overlap keep only the
+better one. Choosing personas among what remains is ``frontier.py``'s job.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -42,42 +45,23 @@ def drop_near_duplicates(
     found: list[Found], index: WeightedBitsets, threshold: float
 ) -> list[Found]:
     """Drop a segment whose members overlap a better one's by Jaccard > ``threshold``."""
-    kept: list[Found] = []
-    kept_bits: list[np.ndarray] = []
-    for item in found:  # best first
-        bits = index.conjunction(item.selectors)
-        size = int(item.sums[RECORDS])
-        duplicate = False
-        for other, other_bits in zip(kept, kept_bits, strict=True):
-            both = int(index.sums(bits & other_bits)[RECORDS])
-            union = size + int(other.sums[RECORDS]) - both
-            if union and both / union > threshold:
-                duplicate = True
-                break
-        if not duplicate:
-            kept.append(item)
-            kept_bits.append(bits)
-    return kept
-
-
-def greedy_cover(found: list[Found], index: WeightedBitsets, limit: int) -> list[Found]:
-    """Up to ``limit`` segments chosen one by one for the most newly covered non-fits."""
     if not found:
         return []
-    bits = np.vstack([index.conjunction(item.selectors) for item in found])
-    covered = np.zeros(index.words, dtype=np.uint64)
-    chosen: list[int] = []
-    remaining = list(range(len(found)))
-    while remaining and len(chosen) < limit:
-        sums = index.sums(bits[remaining] & ~covered)
-        gain = sums[:, RECORDS] - sums[:, POSITIVES]
-        best = int(np.argmax(gain))
-        if gain[best] <= 0:
-            break
-        pick = remaining.pop(best)
-        chosen.append(pick)
-        covered |= bits[pick]
-    return [found[i] for i in chosen]
+    kept: list[Found] = []
+    kept_bits = np.empty((len(found), index.words), dtype=np.uint64)
+    kept_sizes = np.empty(len(found), dtype=np.int64)
+    for item in found:  # best first; one vectorized overlap count against all kept so far
+        bits = index.conjunction(item.selectors)
+        size = int(item.sums[RECORDS])
+        count = len(kept)
+        if count:
+            both = index.sums(kept_bits[:count] & bits)[:, RECORDS]
+            union = size + kept_sizes[:count] - both
+            if (both > threshold * np.maximum(union, 1)).any():
+                continue
+        kept_bits[count], kept_sizes[count] = bits, size
+        kept.append(item)
+    return kept
 
 
 def drop_diluted_generalizations(
@@ -90,18 +74,17 @@ def drop_diluted_generalizations(
     not negative (their rate is above ``max_rate_ratio × baseline``): the sharper segment is the
     persona, the broader one would exclude fits for nothing.
     """
-    keys = [frozenset(item.selectors) for item in found]
-    kept: list[Found] = []
-    for parent, parent_key in zip(found, keys, strict=True):
-        diluted = False
-        for child, child_key in zip(found, keys, strict=True):
-            if not parent_key < child_key:
-                continue
-            rest_records = int(parent.sums[RECORDS] - child.sums[RECORDS])
-            rest_positives = int(parent.sums[POSITIVES] - child.sums[POSITIVES])
-            if rest_records > 0 and rest_positives > max_rate_ratio * baseline * rest_records:
-                diluted = True
-                break
-        if not diluted:
-            kept.append(parent)
-    return kept
+    position = {frozenset(item.selectors): i for i, item in enumerate(found)}
+    diluted: set[int] = set()
+    for child in found:  # each child checks its (at most 2^depth) parents by look-up
+        key = child.selectors
+        for size in range(1, len(key)):
+            for parent_key in itertools.combinations(key, size):
+                parent = position.get(frozenset(parent_key))
+                if parent is None or parent in diluted:
+                    continue
+                rest_records = int(found[parent].sums[RECORDS] - child.sums[RECORDS])
+                rest_positives = int(found[parent].sums[POSITIVES] - child.sums[POSITIVES])
+                if rest_records > 0 and rest_positives > max_rate_ratio * baseline * rest_records:
+                    diluted.add(parent)
+    return [item for i, item in enumerate(found) if i not in diluted]

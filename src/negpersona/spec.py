@@ -80,8 +80,21 @@ class DiscoverySettings(_Model):
     correction: Literal["holm", "fdr_bh"] = "holm"
     jaccard: float = Field(0.8, gt=0, le=1, description="Overlap above which two are duplicates.")
     max_personas: int = Field(8, ge=1, le=50)
+    max_share: float = Field(
+        0.3,
+        gt=0,
+        le=1,
+        description="Largest persona as a share of discovery records: a bigger segment is most "
+        "of the audience, not a persona (its sharper parts are).",
+    )
+    min_new_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of a persona's records not in the personas chosen before it.",
+    )
     max_candidates: int = Field(
-        20, ge=1, le=500, description="Candidates taken to confirmation (after redundancy)."
+        30, ge=1, le=500, description="Candidates taken to confirmation (after redundancy)."
     )
     pool: int = Field(200, ge=10, le=100_000, description="Best segments kept by the search.")
     seed: int = 0
@@ -138,6 +151,10 @@ class Spec(_Model):
     exclude: list[str] = Field(default_factory=list)
     sensitive: list[str] = Field(default_factory=list)
     allow_sensitive: list[str] = Field(default_factory=list)
+    allow_columns: list[str] = Field(
+        default_factory=list,
+        description="Columns set aside by default (calendar position) allowed in conditions.",
+    )
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
     related: list[Related] = Field(default_factory=list)
     texts: list[TextSource] = Field(default_factory=list)
@@ -195,7 +212,7 @@ class Spec(_Model):
                 data["outcome"][field] = list(value) if key == "positive" else value
             elif key in {"value_column", "cost_column"}:
                 data[key.removesuffix("_column")] = value
-            elif key in {"exclude", "sensitive", "allow_sensitive"}:
+            elif key in {"exclude", "sensitive", "allow_sensitive", "allow_columns"}:
                 data[key] = sorted(set(data[key]) | set(value))
             else:
                 data[key] = value
