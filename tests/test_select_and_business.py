@@ -8,7 +8,7 @@ import pytest
 
 from negpersona import discover
 from negpersona.bitsets import WeightedBitsets
-from negpersona.frontier import greedy_sequence
+from negpersona.frontier import Candidates, greedy_sequence
 from negpersona.quality import RateGain
 from negpersona.search import Found
 from negpersona.select import (
@@ -58,10 +58,9 @@ def test_near_duplicates_and_distinct_sequence() -> None:
     items = [_found(index, (0,)), _found(index, (1,)), _found(index, (2,))]
     unique = drop_near_duplicates(items, index, threshold=0.8)
     assert [item.selectors for item in unique] == [(0,), (2,)]
-    bits = np.vstack([index.conjunction(item.selectors) for item in items])
-    sizes = np.array([int(item.sums[0]) for item in items])
     gain = RateGain(n, 1, ratio=1.0)  # every record is a non-fit here: any new record gains
-    chosen = greedy_sequence(bits, sizes, index, [gain], limit=5, min_new_share=0.5, min_records=1)
+    pool = Candidates(items, index)
+    chosen = greedy_sequence(pool, [gain], limit=5, min_new_share=0.5, min_records=1)
     assert chosen == [0, 2]  # the twin adds nothing new
 
 

@@ -64,6 +64,15 @@ Rules and thresholds (all rates are over the records given, i.e. those with a kn
 ``stale``
     With ``settings.updated``: share of records (with a known update time) not updated within
     ``stale_days`` of ``now``: ``warning`` above 50 %, ``info`` above 0.
+``calendar``
+    Columns that encode calendar position (month or weekday names, day of month, week, quarter,
+    hour, year, dates stored as numbers; see :func:`negpersona.time_proxy.calendar_reason`):
+    ``warning``, because a persona on them describes when records were seen, not who they are
+    (on the bank data, personas on ``month`` and ``day`` ran at 1.3–1.5× the baseline on later
+    records). Discovery keeps them out of conditions unless ``allow_columns`` lists them; an
+    allowed one is ``info``. Judged from the profile and from the per-value counts the leakage
+    check already fetched (one more aggregate query only when that check did not run). Role
+    columns (id, time, outcome time, updated), id-like and free-text columns are not judged.
 ``sample_size``
     The smallest segment whose rate at ``max_rate_ratio × baseline`` a one-sided test at
     ``alpha`` tells from the baseline with ``settings.power`` (statsmodels ``NormalIndPower``,
@@ -86,7 +95,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
@@ -100,6 +109,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from negpersona.atomic import write_json
 from negpersona.profile import ColumnProfile, name_tokens, profile_table
 from negpersona.stats import rate_interval
+from negpersona.time_proxy import calendar_reason
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -121,6 +131,7 @@ LEAKAGE_ERROR_AUC = 0.97
 RARE_CATEGORY = 30
 MAX_EXACT_VALUES = 10_000
 MAX_CATEGORIES = 100_000
+CALENDAR_TOP_VALUES = 20  # values per column shown to the calendar check
 PURE_SHARE = 0.02
 PURE_HIGH = 0.98
 PURE_LOW = 0.005
@@ -226,6 +237,7 @@ def audit_table(
     alpha: float = 0.05,
     text_columns: tuple[str, ...] | list[str] = (),
     confirm_fraction: float | None = None,
+    allow_columns: tuple[str, ...] | list[str] = (),
 ) -> AuditReport:
     """Audit ``table`` (records with a known outcome) against the fit ``label``.
 
@@ -245,6 +257,7 @@ def audit_table(
         alpha=alpha,
         text_columns=set(text_columns),
         confirm_fraction=confirm_fraction,
+        allow_columns=set(allow_columns),
     ).run()
 
 
@@ -258,6 +271,7 @@ class _Audit:
         self.findings: list[Finding] = []
         self.summary: dict[str, Any] = {}
         self.immature: BooleanValue | None = None
+        self.values: dict[str, list[tuple[Any, int, int]]] = {}
         self.schema = table.schema()
         for name in [
             self.id_column,
@@ -298,6 +312,7 @@ class _Audit:
         self._sentinels()
         self._duplicates()
         self._leakage()
+        self._calendar()
         self._times()
         self.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.kind, f.column or ""))
         self.summary["findings"] = {
@@ -686,6 +701,7 @@ class _Audit:
         ]
         dates = [n for n in columns if self.schema[n].is_temporal()]
         values = self._value_counts(numeric, categorical)
+        self.values = values
         for name in numeric:
             rows = values.get(name, [])
             known = [(v, n, p) for v, n, p in rows if v is not None]
@@ -703,6 +719,81 @@ class _Audit:
             missing = self.n - self.counts[name]
             pos_missing = self.pos - self.count_pos[name]
             self._judge_pure_values(name, [(None, missing, pos_missing)])
+
+    # ------------------------------------------------------------------ calendar position
+    def _calendar(self) -> None:
+        columns = [name for name in self._leakage_columns() if not self.schema[name].is_temporal()]
+        strings = [
+            name
+            for name in columns
+            if (self.schema[name].is_string() or self.schema[name].is_boolean())
+            and name not in self.values
+            and self._distinct(name) <= MAX_CATEGORIES
+        ]
+        if strings:  # the leakage check did not run (one class only): one query for all
+            self.values.update(self._value_counts([], strings))
+        allowed = self.options.get("allow_columns") or set()
+        found = []
+        for name in columns:
+            reason = calendar_reason(self._calendar_profile(name))
+            if not reason:
+                continue
+            found.append(name)
+            detail = reason.removeprefix("calendar position").strip(" ()")
+            what = (
+                f"{name} encodes calendar position ({detail}): a persona on it describes when "
+                "records were seen, not who they are, and need not hold on later records."
+            )
+            if name in allowed:
+                self.add(
+                    "info",
+                    "calendar",
+                    name,
+                    what + " It is allowed in conditions (allow_columns).",
+                    f"Check that personas on {name} hold on the latest records (a --time split).",
+                    reason=reason,
+                    allowed=True,
+                )
+                continue
+            self.add(
+                "warning",
+                "calendar",
+                name,
+                what + " Discovery keeps it out of conditions.",
+                f"If {name} does describe people, allow it with `--allow-column {name}` "
+                f"(`allow_columns: [{name}]` in the spec).",
+                reason=reason,
+                allowed=False,
+            )
+        self.summary["calendar_columns"] = found
+
+    def _calendar_profile(self, name: str) -> ColumnProfile:
+        """The column's profile with its most frequent values from the leakage value counts."""
+        i = self.index[name]
+        profile = self.profiles.get(name) or ColumnProfile(
+            name=name,
+            dtype=str(self.schema[name]),
+            kind=self.kinds[name],
+            count=self.counts[name],
+            missing=self.n - self.counts[name],
+            distinct=0,
+            minimum=self.row.get(f"lo{i}"),
+            maximum=self.row.get(f"hi{i}"),
+        )
+        rows = self.values.get(name)
+        if rows is None or _is_numeric(self.schema[name]):
+            return profile
+        known = sorted(
+            ((value, records) for value, records, _ in rows if value is not None),
+            key=lambda item: -item[1],
+        )
+        top = known[:CALENDAR_TOP_VALUES]
+        return replace(
+            profile,
+            count=self.counts[name],
+            top_values=top,
+            other_count=self.counts[name] - sum(records for _, records in top),
+        )
 
     def _distinct(self, name: str) -> int:
         profile = self.profiles.get(name)

@@ -49,6 +49,14 @@ IdOption = Annotated[str | None, typer.Option("--id", help="Record id column.")]
 DelimiterOption = Annotated[str | None, typer.Option(help="CSV delimiter (sniffed by default).")]
 TableOption = Annotated[str | None, typer.Option(help="Table name inside a database URL.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+AllowColumnOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-column",
+        help="Column set aside by default (calendar position: month, day, ...) allowed in "
+        "conditions (repeatable).",
+    ),
+]
 
 
 @app.callback()
@@ -171,6 +179,7 @@ def discover(
     allow_sensitive: Annotated[
         list[str] | None, typer.Option(help="Sensitive column allowed in conditions (repeatable).")
     ] = None,
+    allow_column: AllowColumnOption = None,
     depth: Annotated[
         int | None, typer.Option(help="Most conditions per segment (1–4, default 3).")
     ] = None,
@@ -238,9 +247,9 @@ def discover(
         overrides = dict(
             target=target, positive=positive, kind=kind, id=id_column, time=time,
             value_column=value_column, cost_column=cost_column, exclude=exclude,
-            allow_sensitive=allow_sensitive, depth=depth, min_support=min_support,
-            min_records=min_records, max_rate_ratio=max_rate_ratio, bins=bins,
-            max_categories=max_categories, measure=measure, cost=cost, value=value,
+            allow_sensitive=allow_sensitive, allow_columns=allow_column, depth=depth,
+            min_support=min_support, min_records=min_records, max_rate_ratio=max_rate_ratio,
+            bins=bins, max_categories=max_categories, measure=measure, cost=cost, value=value,
             confirm=confirm, confirm_fraction=confirm_fraction, alpha=alpha,
             correction=correction, jaccard=jaccard, max_personas=max_personas, seed=seed,
             delimiter=delimiter, table=table, force=force, keep_immature=keep_immature,
@@ -263,6 +272,8 @@ def discover(
     _print(
         f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
     )
+    if result.policy is not None:
+        _print_policy(result.policy)
 
 
 @app.command()
@@ -281,6 +292,7 @@ def audit(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Column not audited for leakage (repeatable).")
     ] = None,
+    allow_column: AllowColumnOption = None,
     delimiter: DelimiterOption = None,
     table: TableOption = None,
 ) -> None:
@@ -292,7 +304,7 @@ def audit(
     try:
         spec = _spec(config).with_overrides(
             target=target, positive=positive, id=id_column, time=time, exclude=exclude,
-            delimiter=delimiter, table=table,
+            allow_columns=allow_column, delimiter=delimiter, table=table,
         )  # fmt: skip
         source = open_source(
             data if data is not None else spec.source, delimiter=spec.delimiter, table=spec.table
@@ -340,13 +352,23 @@ def demo(
         f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
     )
     if result.policy is not None:
-        chosen = result.policy["excluded"]
+        _print_policy(result.policy)
         _print(
-            f"Policy ({result.policy['rule']}): exclude {len(chosen)} persona(s), keep "
-            f"{result.policy['holdout']:.0%} of their leads as a holdout; see policy.json and "
-            f"'negpersona apply {out_dir} {data_path} -c {out_dir / 'negpersona.yaml'}'."
+            f"Apply it: 'negpersona apply {out_dir} {data_path} -c {out_dir / 'negpersona.yaml'}'; "
+            f"the exclusion audience is {out_dir / 'excluded_ids.csv'}."
         )
     _print(f"Report: {report_path} (open it in a browser; it works offline).")
+
+
+def _print_policy(policy: dict) -> None:
+    """What the policy excludes (or why nothing), in one place for every command."""
+    summary = policy.get("summary") or f"Excludes {len(policy['excluded'])} persona(s)."
+    holdout = (
+        f" {policy['holdout']:.0%} of their records stay targeted as a holdout."
+        if policy["excluded"]
+        else ""
+    )
+    _print(f"Policy ({policy['rule']}): {summary}{holdout} See policy.json.")
 
 
 @app.command()

@@ -84,10 +84,25 @@ discovery:
   depth: 3
   max_rate_ratio: 0.5
   max_personas: 8
+  max_share: 0.3              # each persona at most 30% of leads: a distinct group, not the bulk
   # The planted duplicate ids are an audit error. The demo goes on to show discovery; with your
   # own data, fix errors first instead of forcing.
   force: true
 """
+
+
+def write_exclusion_ids(out_dir: Path, spec: Spec) -> int:
+    """``excluded_ids.csv``: the leads the policy excludes (holdout kept out), as
+    ``negpersona export --format ids`` writes it; the number of rows."""
+    from negpersona.audiences import audience_frame, write_audience
+    from negpersona.personaset import Personas
+
+    matched = Personas.load(out_dir).match(spec.source, spec=spec, keep_columns=True)
+    matched = matched.filter(matched["negative_persona_action"] == "exclude")
+    frame = matched.select(spec.id, "negative_persona", "negative_persona_action").to_pandas()
+    audience = audience_frame(frame, "ids", id_column=spec.id)
+    write_audience(audience, out_dir / "excluded_ids.csv", "ids")
+    return len(audience)
 
 
 def run_demo(
@@ -113,4 +128,7 @@ def run_demo(
     spec = load_spec(out_dir / "negpersona.yaml")
     result = discover(None, spec, progress=progress)
     result.write(out_dir)
+    if progress:
+        progress("Writing the exclusion audience")
+    write_exclusion_ids(out_dir, spec)
     return result, out_dir / "leads.csv"

@@ -905,7 +905,7 @@ def _events_table(
     (the gated download that created the lead, logged at ``created_at``); ``webinar_attended``
     = Poisson(0.12), plus 1 for webinar leads; ``email_open`` = Poisson(1.5 + 0.35 pages);
     ``email_click`` = Binomial(opens, 0.18, or 0.30 for leads that convert);
-    ``pricing_page_view`` = Poisson(0.2 + 0.3 demo + 1.6 converts); ``demo_request`` = 1 for
+    ``pricing_page_view`` = Poisson(0.2 + 0.3 demo + 0.6 converts); ``demo_request`` = 1 for
     leads with ``demo_requested`` (2 for a quarter of those that convert), else 0, so
     content-download leads without a demo request have no ``demo_request`` event. Times
     follow a truncated exponential (scale 21 days) after ``created_at``, up to the data
@@ -929,7 +929,7 @@ def _events_table(
     opens = rng.poisson(1.5 + 0.35 * pages_filled)
     counts[:, 3] = opens
     counts[:, 4] = rng.binomial(opens, np.where(would_convert, 0.30, 0.18))
-    counts[:, 5] = rng.poisson(0.2 + 0.3 * demo + 1.6 * would_convert)
+    counts[:, 5] = rng.poisson(0.2 + 0.3 * demo + 0.6 * would_convert)
     counts[:, 6] = demo * (1 + (would_convert & (rng.random(n) < 0.25)))
 
     flat = counts.ravel()

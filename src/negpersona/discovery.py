@@ -60,6 +60,7 @@ SAMPLE_SUPPORT_SLACK = 0.8  # search the sample with a lower support so borderli
 AUDIT_SAMPLE_FACTOR = 4  # the audit reads at most 4 × max_search_rows records
 # Rate thresholds of the pool measures and selection gains, as fractions of max_rate_ratio.
 RATIO_STEPS = (1.0, 0.5, 0.25, 0.125)
+REFILL_K = 10  # segments a selection's search of the uncovered records returns
 
 
 @dataclass
@@ -281,6 +282,7 @@ def discover(
         per_sequence=run.settings.max_personas,
         min_new_share=run.settings.min_new_share,
         min_records=run.sample_min_count,
+        refill=run.refill,
     )
 
     say("Confirming on held-out records")
@@ -405,7 +407,7 @@ class _Run:
             & (self.measure.evaluate(sums) > 0)
         )
 
-    def search(self, k: int, accept, measure=None) -> list[Found]:
+    def search(self, k: int, accept, measure=None, root=None) -> list[Found]:
         return top_k(
             self.index,
             self.features,
@@ -414,6 +416,7 @@ class _Run:
             min_records=self.sample_min_count,
             k=k,
             accept=accept,
+            root=root,
         )
 
     def pool_measures(self) -> list[Any]:
@@ -446,6 +449,25 @@ class _Run:
                         quality = float(self.measure.evaluate(item.sums))
                         merged[item.selectors] = Found(item.selectors, item.sums, quality)
         return list(merged.values())
+
+    def refill(self, covered: np.ndarray, gain: Any) -> list[Found]:
+        """The best negative segments by ``gain`` among the records not yet ``covered``.
+
+        Sums from the search are those of the uncovered part; candidates carry their whole
+        segment's sums, and must be negative as a whole and pass the refinement test.
+        """
+        root = self.index.full & ~covered
+        found = self.search(REFILL_K, None, gain, root=root)
+        if not found:
+            return []
+        sums = self.index.sums(np.vstack([self.index.conjunction(f.selectors) for f in found]))
+        negative = self.negative(sums)
+        items = [
+            Found(item.selectors, sums[i], float(self.measure.evaluate(sums[i])))
+            for i, item in enumerate(found)
+            if negative[i]
+        ]
+        return drop_weak_refinements(items, self.index, self.settings.alpha)
 
     def gains(self) -> list[Gain]:
         """Gain ladders for the selection's sequences (see ``frontier.py``).

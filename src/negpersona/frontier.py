@@ -60,41 +60,84 @@ class Selection:
     tried: list[dict[str, Any]] = field(default_factory=list)
 
 
+class Candidates:
+    """The candidates of a selection with their bitsets over one index; new ones can be added
+    (segments found by a search on the records not yet covered)."""
+
+    def __init__(self, items: list[Found], index: WeightedBitsets) -> None:
+        self.index = index
+        self.items: list[Found] = []
+        self._keys: set[tuple[int, ...]] = set()
+        self.bits = np.zeros((0, index.words), dtype=np.uint64)
+        self.sizes = np.zeros(0, dtype=np.int64)
+        self.add(items)
+
+    def add(self, items: list[Found]) -> list[int]:
+        """Add the items not yet present; their positions."""
+        fresh = [item for item in items if item.selectors not in self._keys]
+        if not fresh:
+            return []
+        start = len(self.items)
+        self.items.extend(fresh)
+        self._keys.update(item.selectors for item in fresh)
+        self.bits = np.vstack([self.bits, *(self.index.conjunction(i.selectors) for i in fresh)])
+        self.sizes = np.append(self.sizes, [int(item.sums[RECORDS]) for item in fresh])
+        return list(range(start, len(self.items)))
+
+
+Refill = Callable[[np.ndarray, Any], list[Found]]
+
+
 def greedy_sequence(
-    bits: np.ndarray,
-    sizes: np.ndarray,
-    index: WeightedBitsets,
+    candidates: Candidates,
     ladder: Sequence[Any],
     *,
     limit: int,
     min_new_share: float,
     min_records: int,
     allowed: Sequence[int] | None = None,
+    refill: Refill | None = None,
 ) -> list[int]:
     """Up to ``limit`` candidates, each the best marginal gain among those that qualify.
 
-    ``bits`` holds the candidates' bitsets over ``index``'s rows and ``sizes`` their record
-    counts there. A candidate qualifies when its new records are at least ``min_records`` and at
-    least ``min_new_share`` of its records. ``ladder`` lists gains from the sharpest to the
-    broadest: the walk uses the first until no qualifying candidate has a positive gain, then
-    the next, so sharp segments come first and broader ones fill in after them.
+    A candidate qualifies when its new records (not in an earlier choice) are at least
+    ``min_records`` and at least ``min_new_share`` of its records. ``ladder`` lists gains from
+    the sharpest to the broadest: the walk uses the first until no qualifying candidate has a
+    positive gain, then the next, so sharp segments come first and broader ones fill in after
+    them. Before moving up, ``refill(covered, gain)`` may search the records not yet covered for
+    new candidates (sequential covering, as rule learners do); what it finds joins
+    ``candidates``.
     """
-    remaining = list(range(len(bits))) if allowed is None else list(allowed)
+    index = candidates.index
+    remaining = list(range(len(candidates.items))) if allowed is None else list(allowed)
     covered = np.zeros(index.words, dtype=np.uint64)
     chosen: list[int] = []
-    level = 0
-    while remaining and len(chosen) < limit and level < len(ladder):
-        new = index.sums(bits[remaining] & ~covered)
-        records = new[:, RECORDS]
-        qualifies = (records >= min_records) & (records >= min_new_share * sizes[remaining])
-        value = np.where(qualifies, ladder[level].evaluate(new), -np.inf)
-        best = int(np.argmax(value))
-        if not value[best] > 0:
-            level += 1
+    level, refilled = 0, False
+    while len(chosen) < limit and level < len(ladder):
+        best, value = -1, -np.inf
+        if remaining:
+            new = index.sums(candidates.bits[remaining] & ~covered)
+            records = new[:, RECORDS]
+            sizes = candidates.sizes[remaining]
+            qualifies = (records >= min_records) & (records >= min_new_share * sizes)
+            values = np.where(qualifies, ladder[level].evaluate(new), -np.inf)
+            best = int(np.argmax(values))
+            value = values[best]
+        if not value > 0:
+            if refill is not None and not refilled:
+                refilled = True
+                remaining.extend(
+                    i
+                    for i in candidates.add(refill(covered, ladder[level]))
+                    if i not in chosen and i not in remaining
+                )
+                continue
+            level, refilled = level + 1, False
             continue
         pick = remaining.pop(best)
         chosen.append(pick)
-        covered |= bits[pick]
+        covered |= candidates.bits[pick]
+        refilled = False
     return chosen
 
 
@@ -181,21 +224,21 @@ def select(
     is made on the discovery records."""
     if not candidates:
         return Selection([], None, 0, 0.0)
-    selectors = [item.selectors for item in candidates]
-    bits = np.vstack([discovery.conjunction(s) for s in selectors])
-    sizes = np.array([int(item.sums[RECORDS]) for item in candidates])
+    pool = Candidates(candidates, discovery)
     judge = confirmation or discovery
     judge_bits = (
-        bits if confirmation is None else np.vstack([judge.conjunction(s) for s in selectors])
+        pool.bits
+        if confirmation is None
+        else np.vstack([judge.conjunction(item.selectors) for item in candidates])
     )
     best: Selection | None = None
     tried = []
     for gain in gains:
         chosen = greedy_sequence(
-            bits, sizes, discovery, gain.ladder, limit=limit, min_new_share=min_new_share,
+            pool, gain.ladder, limit=limit, min_new_share=min_new_share,
             min_records=min_records, allowed=allowed,
         )  # fmt: skip
-        order = by_marginal_rate(chosen, bits, discovery)
+        order = by_marginal_rate(chosen, pool.bits, discovery)
         score, step = objective(union_curve(order, judge_bits, judge))
         tried.append({"gain": gain.name, "personas": len(order), "score": score, "step": step})
         # Better score wins; on a tie, fewer personas to reach it, then more records in all.
@@ -216,25 +259,23 @@ def shortlist(
     per_sequence: int,
     min_new_share: float,
     min_records: int,
+    refill: Refill | None = None,
 ) -> list[Found]:
     """Candidates worth confirming: the members of every gain's sequence, taken in turns.
 
     Confirmation corrects for every candidate it tests, so only the segments some sequence would
-    choose go there (at most ``limit``), not the whole pool.
+    choose go there (at most ``limit``), not the whole pool. ``refill`` (see
+    :func:`greedy_sequence`) lets the sequences search the records they have not covered.
     """
-    if not candidates:
-        return []
-    bits = np.vstack([index.conjunction(item.selectors) for item in candidates])
-    sizes = np.array([int(item.sums[RECORDS]) for item in candidates])
+    pool = Candidates(candidates, index)
     sequences = [
         greedy_sequence(
-            bits,
-            sizes,
-            index,
+            pool,
             gain.ladder,
             limit=per_sequence,
             min_new_share=min_new_share,
             min_records=min_records,
+            refill=refill,
         )  # fmt: skip
         for gain in gains
     ]
@@ -243,4 +284,4 @@ def shortlist(
         for sequence in sequences:
             if rank < len(sequence) and sequence[rank] not in picked:
                 picked.append(sequence[rank])
-    return [candidates[i] for i in picked[:limit]]
+    return [pool.items[i] for i in picked[:limit]]

@@ -1,6 +1,7 @@
 """Decide which columns may form conditions, and turn them into features.
 
-Columns with a role (id, outcome, time, value, cost), excluded, sensitive, free text, dates, ids,
+Columns with a role (id, outcome, time, value, cost), excluded, sensitive, calendar position
+(month, weekday, day of month, ...; unless in ``allow_columns``), free text, dates, ids,
 constant or empty columns are set aside, each with a reason the user sees. The rest become
 features: numeric columns get near-quantile cut points, categorical ones their most frequent
 values.
@@ -8,7 +9,7 @@ values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ibis.expr.types import Table
 
@@ -16,6 +17,7 @@ from negpersona.features import Feature
 from negpersona.profile import ColumnProfile, nice_cuts
 from negpersona.sensitive import sensitive_reason
 from negpersona.spec import Spec
+from negpersona.time_proxy import calendar_reason
 
 INTERNAL_PREFIX = "__"
 
@@ -25,6 +27,7 @@ class ColumnPlan:
     features: list[Feature]
     set_aside: list[dict[str, str]]
     sensitive: list[str]
+    calendar: list[str] = field(default_factory=list)
 
 
 def plan_columns(table: Table, profiles: dict[str, ColumnProfile], spec: Spec) -> ColumnPlan:
@@ -33,9 +36,11 @@ def plan_columns(table: Table, profiles: dict[str, ColumnProfile], spec: Spec) -
     excluded = set(spec.exclude)
     forced_sensitive = set(spec.sensitive)
     allowed = set(spec.allow_sensitive)
+    allowed_columns = set(spec.allow_columns)
     features: list[Feature] = []
     set_aside: list[dict[str, str]] = []
     sensitive: list[str] = []
+    calendar: list[str] = []
 
     def aside(column: str, reason: str) -> None:
         set_aside.append({"column": column, "reason": reason})
@@ -62,6 +67,12 @@ def plan_columns(table: Table, profiles: dict[str, ColumnProfile], spec: Spec) -
         if reason and name not in allowed:
             sensitive.append(name)
             aside(name, f"sensitive: {reason}; allow with --allow-sensitive {name}")
+            continue
+        reason = None if name in allowed_columns else calendar_reason(profile)
+        if reason:
+            # A persona describes who people are, not when they were seen.
+            calendar.append(name)
+            aside(name, f"{reason}; allow with --allow-column {name}")
             continue
         if profile.all_missing:
             aside(name, "all values missing")
@@ -98,7 +109,7 @@ def plan_columns(table: Table, profiles: dict[str, ColumnProfile], spec: Spec) -
                     has_other=profile.other_count > 0,
                 )
             )
-    return ColumnPlan(features, set_aside, sensitive)
+    return ColumnPlan(features, set_aside, sensitive, calendar)
 
 
 def _numeric_feature(table: Table, profile: ColumnProfile, bins: int) -> Feature | None:

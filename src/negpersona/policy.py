@@ -104,6 +104,7 @@ def choose(
     ]
     return {
         "rule": settings.rule,
+        "summary": summarize(curve, chosen, excluded, settings),
         "settings": settings.model_dump(),
         "cost_per_record": cost,
         "value_per_conversion": value,
@@ -116,6 +117,44 @@ def choose(
         "impact": expected_impact(curve[chosen], cost, value) if len(curve) > 1 else None,
         "notes": notes,
     }
+
+
+def summarize(
+    curve: list[dict[str, Any]], chosen: int, excluded: list[str], settings: PolicySettings
+) -> str:
+    """One sentence on what the policy excludes, or why it excludes nothing and what would.
+
+    An empty exclusion audience must never come without its reason.
+    """
+    if len(curve) <= 1:
+        return "No confirmed personas, so nothing is excluded."
+    if excluded:
+        step = curve[chosen] if chosen else None
+        if step is None or set(excluded) != {s["id"] for s in curve[1 : chosen + 1]}:
+            return f"Excludes {len(excluded)} persona(s) listed in the policy or the YAML files."
+        return (
+            f"Excludes {len(excluded)} persona(s): {step['records_share']:.1%} of held-out records "
+            f"for {step['conversions_share']:.1%} of their conversions."
+        )
+    first = curve[1]
+    if settings.rule == "none":
+        return "Rule none: nothing is excluded."
+    if settings.rule == "max_conversion_loss" and chosen == 0:
+        needed = math.ceil(first["conversions_share"] * 100) / 100
+        return (
+            f"Nothing is excluded: excluding persona {first['id']} ({first['name']}) alone would "
+            f"lose {first['conversions_share']:.1%} of conversions on held-out records, above "
+            f"max_conversion_loss {settings.max_conversion_loss:.0%}; raise max_conversion_loss "
+            f"to {needed:.2f} to include it."
+        )
+    if settings.rule == "break_even" and chosen == 0:
+        best = max(curve[1:], key=lambda step: step.get("net_value", -math.inf))
+        return (
+            f"Nothing is excluded: no step saves more than it loses (best net value "
+            f"{best.get('net_value', 0.0):,.0f} at step {best['step']}); check cost_per_record "
+            "and value_per_conversion."
+        )
+    return "Nothing is excluded (every chosen persona is kept by keep: or its YAML action)."
 
 
 def _with_money(

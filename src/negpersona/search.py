@@ -48,12 +48,15 @@ def top_k(
     k: int,
     accept: Callable[[np.ndarray], np.ndarray] | None = None,
     progress: Callable[[int], None] | None = None,
+    root: np.ndarray | None = None,
 ) -> list[Found]:
     """The ``k`` best accepted segments of at most ``depth`` selectors, best first.
 
     ``selector_features`` gives each selector's feature; selectors must be sorted by it.
     ``accept`` filters which segments may enter the result (e.g. only rates below a ratio of the
-    baseline); it does not affect pruning, which stays valid for any filter.
+    baseline); it does not affect pruning, which stays valid for any filter. ``root`` restricts
+    the search to a subset of rows (a bitset over ``index``), e.g. the records no chosen persona
+    covers yet: sums, support and quality are then those of the segment within the subset.
     """
     features = np.asarray(selector_features)
     if features.size and (np.diff(features) < 0).any():
@@ -68,7 +71,8 @@ def top_k(
     ticket = itertools.count()
     threshold = -np.inf
 
-    stack: list[tuple[tuple[int, ...], np.ndarray, int, float]] = [((), index.full, -1, np.inf)]
+    start_bits = index.full if root is None else root
+    stack: list[tuple[tuple[int, ...], np.ndarray, int, float]] = [((), start_bits, -1, np.inf)]
     buffer = np.empty_like(index.bits)  # reused for every batch of children
     expanded = 0
     while stack:

@@ -81,7 +81,7 @@ class DiscoverySettings(_Model):
     jaccard: float = Field(0.8, gt=0, le=1, description="Overlap above which two are duplicates.")
     max_personas: int = Field(8, ge=1, le=50)
     max_share: float = Field(
-        0.3,
+        0.5,
         gt=0,
         le=1,
         description="Largest persona as a share of discovery records: a bigger segment is most "
