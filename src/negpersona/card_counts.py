@@ -168,6 +168,11 @@ def _curve(scope, order, names, sums, total) -> list[dict[str, Any]]:
         }
         item.update({labels[key]: total(f"u{key}{step}", scope) for key in sums})
         steps.append(item)
+    for before, item in zip(steps, steps[1:], strict=False):  # what each step adds
+        item["records_added"] = item["records"] - before["records"]
+        item["conversions_added"] = item["conversions"] - before["conversions"]
+        if "value_lost" in item:
+            item["value_added"] = item["value_lost"] - before["value_lost"]
     for item in steps:  # the scope's totals, so a policy can scale the numbers
         item["scope_records"], item["scope_conversions"] = n, pos
         item.update({f"scope_{labels[key]}": total(f"_{key}", scope) for key in sums})

@@ -12,8 +12,8 @@ Where each number comes from:
 * **Exclusion**: exact engine counts on all records; the *expected* conversions lost use the
   held-out (confirmation) rate and its Wilson interval, because rates measured where a segment
   was found are optimistic.
-* **Trade-off curve**: the held-out records, excluding the personas one by one (lowest held-out
-  rate first), counting records and conversions of the union. These counts, the data window and
+* **Trade-off curve**: the held-out records, excluding the personas one by one (in the selection's
+  order, lowest marginal rate first), counting records and conversions of the union. These counts, the data window and
   the late converters come from one aggregate query (``card_counts.py``).
 * **Late converters**: with a time column and ``audit.outcome_time``, the days from creation to
   conversion; "late" is after the ``cards.late_quantile`` of all converters' days.

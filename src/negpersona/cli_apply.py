@@ -184,6 +184,7 @@ def policy_command(
     _print(
         f"Rule {policy['rule']}: exclude {len(chosen)} persona(s): {', '.join(chosen) or 'none'}."
     )
+    _print(policy["summary"])
     _print(f"Wrote {Path(personas_dir) / 'policy.json'}.")
 
 
@@ -194,11 +195,15 @@ def _curve_table(policy: dict) -> Table:
     for step in policy["curve"][1:]:
         mark = " ◀" if step["step"] == policy["chosen_step"] else ""
         net = step.get("net_value")
+        added = (
+            f" +{step['records_added']:,}" if "records_added" in step else "",
+            f" +{step['conversions_added']:,}" if "conversions_added" in step else "",
+        )
         table.add_row(
             f"{step['step']}{mark}",
             escape(step["name"]),
-            f"{step['records_share']:.1%} ({step['records']:,})",
-            f"{step['conversions_share']:.1%} ({step['conversions']:,})",
+            f"{step['records_share']:.1%} ({step['records']:,}{added[0]})",
+            f"{step['conversions_share']:.1%} ({step['conversions']:,}{added[1]})",
             "–" if net is None else f"{net:,.0f}",
         )
     return table

@@ -22,7 +22,7 @@ import ibis
 import numpy as np
 from ibis.expr.types import Table
 
-from negpersona.audit import AuditReport, audit_table
+from negpersona.audit import AuditReport, Finding, audit_table
 from negpersona.bitsets import WeightedBitsets
 from negpersona.cards import CardContext, build_cards
 from negpersona.compress import (
@@ -53,6 +53,7 @@ from negpersona.source import Source, open_source
 from negpersona.spec import Spec
 from negpersona.split import Split, make_split, no_split
 from negpersona.stats import adjust, below_baseline_p_value, rate_interval
+from negpersona.time_proxy import DRIFT_THRESHOLD, drift_band, split_drift
 
 Progress = Callable[[str], None]
 MIN_RECORDS_TOTAL = 50
@@ -217,6 +218,20 @@ def prepare(
     source_rows = compressed if fraction == 1.0 else None
     totals = _totals(source_rows) if source_rows is not None else None
     selectors = [s for i, feature in enumerate(plan.features) for s in feature.selectors(i)]
+    # Only periods drift: a random split differs by chance (or, without an id, by which
+    # identical records hash together), which says nothing about time.
+    drifting = (
+        _drifting_features(compressed, plan, spec, report) if split.method == "time" else set()
+    )
+    if drifting:
+        selectors = [s for s in selectors if s.feature not in drifting]
+        if not selectors:
+            raise DataError(
+                f"Every condition column of {source.name} drifts strongly between the discovery "
+                "and confirmation records.",
+                "Personas would describe the period, not people; allow a column with "
+                "--allow-column or check the time column.",
+            )
     return Prepared(
         spec=spec,
         source=source,
@@ -317,6 +332,7 @@ def audit_for(table: Table, label: Any, spec: Spec, *, hold_out: bool = True) ->
         id_column=spec.id,
         time_column=spec.time,
         exclude=[*spec.exclude, *spec.special_columns()],
+        allow_columns=spec.allow_columns,
         settings=spec.audit,
         max_rate_ratio=settings.max_rate_ratio,
         min_support=settings.min_support,
@@ -361,6 +377,7 @@ class _Run:
             _index(held_out, self.selectors, channels(held_out)) if held_out.rows else None
         )
         self.selection: Selection | None = None
+        self._refills: dict[tuple, list[Found]] = {}
         self._set_totals(prepared.totals or self._estimated_totals())
         self.sample_min_count = (
             max(1, math.floor(self.min_count * prepared.fraction * SAMPLE_SUPPORT_SLACK))
@@ -456,6 +473,12 @@ class _Run:
         Sums from the search are those of the uncovered part; candidates carry their whole
         segment's sums, and must be negative as a whole and pass the refinement test.
         """
+        key = (covered.tobytes(), getattr(gain, "ratio", None), getattr(gain, "exponent", None))
+        if key not in self._refills:  # sequences from different thresholds often meet
+            self._refills[key] = self._refill(covered, gain)
+        return self._refills[key]
+
+    def _refill(self, covered: np.ndarray, gain: Any) -> list[Found]:
         root = self.index.full & ~covered
         found = self.search(REFILL_K, None, gain, root=root)
         if not found:
@@ -744,6 +767,7 @@ class _Run:
                 "cost_column": spec.cost,
                 "exclude": spec.exclude,
                 "allow_sensitive": spec.allow_sensitive,
+                "allow_columns": spec.allow_columns,
                 "split": prepared.split.description,
                 "split_method": prepared.split.method,
                 "min_segment_records": self.min_count,
@@ -776,6 +800,45 @@ def _totals(rows: CompressedTable) -> dict[bool, dict[str, float]]:
     }
 
 
+def _drifting_features(
+    compressed: CompressedTable, plan: ColumnPlan, spec: Spec, report: AuditReport | None
+) -> set[int]:
+    """Features whose values shift wholesale between the discovery and confirmation records.
+
+    A segment on such a column describes when records were seen (a campaign, a form change),
+    not who they are, and it will not hold later: set aside unless ``allow_columns`` names it,
+    and reported in the audit and among the columns set aside.
+    """
+    if not compressed.confirm.any() or compressed.confirm.all():
+        return set()
+    drift = split_drift(compressed.codes, compressed.count, compressed.confirm, plan.features)
+    drifting = set()
+    for i, psi in drift.items():
+        column = plan.features[i].column
+        if psi < DRIFT_THRESHOLD or column in spec.allow_columns:
+            continue
+        drifting.add(i)
+        reason = (
+            f"drifts strongly between the discovery and confirmation records (PSI {psi:.2f}); "
+            f"allow with --allow-column {column}"
+        )
+        plan.set_aside.append({"column": column, "reason": reason})
+        if report is not None:
+            report.findings.append(
+                Finding(
+                    severity="warning",
+                    kind="drift",
+                    column=column,
+                    message=f"{column}'s values shift strongly between the discovery and the "
+                    f"confirmation records (PSI {psi:.2f}, {drift_band(psi)}).",
+                    suggestion="Left out of conditions: a persona on it would describe the "
+                    f"period, not people. Allow it with --allow-column {column} if it should.",
+                    details={"psi": psi},
+                )
+            )
+    return drifting
+
+
 def _source_of(spec: Spec) -> str:
     if not spec.source:
         raise ConfigError(
@@ -793,7 +856,7 @@ def _check_columns(source: Source, spec: Spec) -> None:
     ]:
         if name and name not in source.table.columns:
             raise unknown_column(name, source.table, role)
-    for name in [*spec.exclude, *spec.allow_sensitive, *spec.sensitive]:
+    for name in [*spec.exclude, *spec.allow_sensitive, *spec.allow_columns, *spec.sensitive]:
         if name not in source.table.columns:
             raise unknown_column(name, source.table, "listed")
 

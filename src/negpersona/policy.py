@@ -2,7 +2,7 @@
 
 Excluding a persona saves what reaching its records costs and loses the conversions it would still
 have brought. The trade-off curve (``tradeoff`` in ``personas.json``) adds the personas one by one,
-lowest held-out rate first, and counts the union exactly on the held-out records, which the
+in the selection's order (lowest marginal rate first, see ``frontier.py``), and counts the union exactly on the held-out records, which the
 search never saw. A rule picks a point on that curve:
 
 * ``max_conversion_loss`` (default, 5%): the most personas whose union loses at most that share of
