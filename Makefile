@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # Root in CI and sandboxes; sudo elsewhere.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint format install bench clean
+.PHONY: demo test lint format install bench bench-frontier clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/discovery.py
+
+# Exclusion curves against RIPPER, pysubgroup, a tree, LightGBM and a DuckDB query (issue 9).
+bench-frontier: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/frontier.py
 
 clean:
 	rm -rf $(VENV) out
