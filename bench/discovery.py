@@ -27,14 +27,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
-import hashlib
 import io
 import json
 import math
 import os
 import platform
 import pstats
-import re
 import resource
 import shlex
 import subprocess
@@ -42,11 +40,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import fmt_seconds, replace_section, source_digest, table, version
 
 from negpersona.interop import pysubgroup_task, to_pysubgroup
 
@@ -110,44 +108,8 @@ class StageClock:
         return stages
 
 
-def fmt_seconds(value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    if value >= 100:
-        return f"{value:,.0f} s"
-    if value >= 1:
-        return f"{value:.2f} s"
-    return f"{value * 1000:.0f} ms"
-
-
 def fmt_bytes(value: float) -> str:
     return f"{value / 1024**3:.2f} GB" if value >= 1024**3 else f"{value / 1024**2:.0f} MB"
-
-
-def table(headers: list[str], rows: list[list[Any]]) -> str:
-    """A Markdown table (also readable in a terminal)."""
-    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(cells[0], widths, strict=True)) + " |"]
-    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells[1:]:
-        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-    return "\n".join(lines)
-
-
-def version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def source_digest() -> str:
-    """A short digest of ``src/negpersona/*.py``: which code was measured."""
-    digest = hashlib.sha1()
-    for path in sorted((ROOT / "src" / "negpersona").glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def machine() -> dict[str, Any]:
@@ -859,15 +821,6 @@ def large_report(r: LargeResult, depth: int) -> str:
 
 # --------------------------------------------------------------------------------------------
 # RESULTS.md
-
-
-def replace_section(text: str, key: str, body: str) -> str:
-    start, end = f"<!-- bench:{key}:start -->", f"<!-- bench:{key}:end -->"
-    block = f"{start}\n{body.rstrip()}\n{end}"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-    if pattern.search(text):
-        return pattern.sub(lambda _m: block, text)
-    return text.rstrip() + "\n\n" + block + "\n"
 
 
 def write_results(sections: dict[str, str], info: dict[str, Any], command: str) -> None:

@@ -35,22 +35,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import math
 import os
 import platform
-import re
 import shlex
 import sys
 import time
 import warnings
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from common import replace_section, source_digest, table, version
 from frontier_peers import LIGHTGBM, PEERS, RIPPER, Method, Segment, Task, failed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -269,29 +267,19 @@ def planted_task(quick: bool) -> Task:
 # negpersona (public API only)
 
 
-def condition_mask(frame: pd.DataFrame, condition: Any) -> np.ndarray:
-    """Members of one ``Condition`` in pandas; a missing value never matches (but ``is_missing``)."""
-    series = frame[condition.column]
-    present = series.notna().to_numpy(dtype=bool)
-    if condition.op == "is_missing":
-        return ~present
-    value = condition.value
-    compare = {
-        "=": lambda: series == value,
-        "!=": lambda: series != value,
-        "<": lambda: series < value,
-        "<=": lambda: series <= value,
-        ">": lambda: series > value,
-        ">=": lambda: series >= value,
-    }[condition.op]()
-    return compare.fillna(False).to_numpy(dtype=bool) & present
+def persona_masks(frame: pd.DataFrame, personas: list[Any]) -> dict[str, np.ndarray]:
+    """Each persona's members in ``frame``, by negpersona's own engine filter (the one
+    ``negpersona apply`` runs), in one query."""
+    import ibis
 
+    from negpersona.conditions import segment_filter
 
-def persona_mask(frame: pd.DataFrame, conditions: list[Any]) -> np.ndarray:
-    mask = np.ones(len(frame), dtype=bool)
-    for condition in conditions:
-        mask &= condition_mask(frame, condition)
-    return mask
+    if not personas:
+        return {}
+    table = ibis.memtable(frame.assign(__row=np.arange(len(frame))))
+    inside = {f"m{i}": segment_filter(table, list(p.conditions)) for i, p in enumerate(personas)}
+    rows = table.select("__row", **inside).order_by("__row").to_pandas()
+    return {p.id: rows[f"m{i}"].to_numpy(dtype=bool) for i, p in enumerate(personas)}
 
 
 def condition_text(conditions: list[Any]) -> str:
@@ -317,6 +305,7 @@ def run_negpersona(task: Task) -> Method:
         order = list(personas)
         method.extra["order"] = "personas' order"
     order += [pid for pid in personas if pid not in order]
+    masks = persona_masks(task.test, list(personas.values()))
     for pid in order:
         persona = personas[pid]
         conditions = list(persona.conditions)
@@ -324,7 +313,7 @@ def run_negpersona(task: Task) -> Method:
             Segment(
                 f"{pid}: {condition_text(conditions)}",
                 len({c.column for c in conditions}),
-                persona_mask(task.test, conditions),
+                masks[pid],
             )
         )
     method.extra["personas"] = len(result.personas)
@@ -338,7 +327,7 @@ def run_negpersona(task: Task) -> Method:
         excluded = [pid for pid in policy["excluded"] if pid in personas]
         mask = np.zeros(len(task.test), dtype=bool)
         for pid in excluded:
-            mask |= persona_mask(task.test, list(personas[pid].conditions))
+            mask |= masks[pid]
         fit = task.test_fit
         method.extra["policy"] = {
             "rule": policy.get("rule"),
@@ -393,16 +382,6 @@ def curve_of(method: Method, fit: np.ndarray) -> Curve:
 
 # --------------------------------------------------------------------------------------------
 # output
-
-
-def table(headers: list[str], rows: list[list[Any]]) -> str:
-    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(cells[0], widths, strict=True)) + " |"]
-    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells[1:]:
-        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-    return "\n".join(lines)
 
 
 def pct(value: float | None) -> str:
@@ -593,20 +572,6 @@ def plot(outcomes: list[Outcome], path: Path) -> None:
 # RESULTS.md
 
 
-def version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def source_digest() -> str:
-    digest = hashlib.sha1()
-    for path in sorted((ROOT / "src" / "negpersona").glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def header_lines(command: str) -> list[str]:
     versions = ", ".join(f"{name} {version(name)}" for name in VERSIONS)
     return [
@@ -617,15 +582,6 @@ def header_lines(command: str) -> list[str]:
         f"- negpersona source digest (sha1 of src/negpersona/*.py): {source_digest()}",
         f"- Command: `{command}`",
     ]
-
-
-def replace_section(text: str, key: str, body: str) -> str:
-    start, end = f"<!-- bench:{key}:start -->", f"<!-- bench:{key}:end -->"
-    block = f"{start}\n{body.rstrip()}\n{end}"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-    if pattern.search(text):
-        return pattern.sub(lambda _m: block, text)
-    return text.rstrip() + "\n\n" + block + "\n"
 
 
 # --------------------------------------------------------------------------------------------
