@@ -140,6 +140,17 @@ def test_policy_says_why_nothing_is_excluded_and_what_would() -> None:
     assert "raise max_conversion_loss to 0.07" in policy["summary"]
     assert choose(steps, PolicySettings(max_conversion_loss=0.07))["excluded"] == ["np-1"]
     assert choose(steps[:1], PolicySettings())["summary"].startswith("No confirmed personas")
+    forced = choose(steps, PolicySettings(max_conversion_loss=0.05, exclude=["np-1"]))
+    assert forced["excluded"] == ["np-1"] and "policy.exclude/keep" in forced["summary"]
+    kept = choose(steps, PolicySettings(rule="all", keep=["np-1"]))
+    assert kept["excluded"] == [] and "policy.keep" in kept["summary"]
+    assert (
+        choose(steps, PolicySettings(rule="none"))["summary"] == "Rule none: nothing is excluded."
+    )
+    both = choose(steps, PolicySettings(max_conversion_loss=0.07))
+    assert both["summary"] == (
+        "Excludes 1 persona(s): 30.0% of held-out records for 6.1% of held-out conversions."
+    )
 
 
 def _index(masks: list[np.ndarray], fits: np.ndarray) -> WeightedBitsets:
@@ -236,3 +247,37 @@ def test_full_demo_ends_with_distinct_personas_and_a_policy_that_excludes(full_d
     curve = json.loads((out / "personas.json").read_text())["tradeoff"]
     saved = curve[policy["chosen_step"]]
     assert saved["records"] > 0 and saved["conversions_share"] <= 0.10  # the demo's budget
+
+
+def test_columns_that_drift_between_periods_are_set_aside_unless_allowed(bank_path) -> None:
+    frame = pd.read_csv(bank_path, sep=";").drop(columns=["duration"])
+    frame["row"] = np.arange(len(frame))  # the file is in time order
+    options = {"target": "y", "time": "row", "allow_sensitive": ["age", "marital"]}
+    result = discover(frame, **options)
+    reasons = {item["column"]: item["reason"] for item in result.set_aside}
+    for column in ("contact", "poutcome"):
+        assert reasons[column].startswith("drifts strongly between the discovery and confirmation")
+        assert f"--allow-column {column}" in reasons[column]
+    findings = {f["column"]: f for f in result.audit["findings"] if f["kind"] == "drift"}
+    assert {"contact", "poutcome"} <= set(findings)
+    assert findings["contact"]["details"]["psi"] >= 0.5
+    used = {c.column for p in result.personas + result.unconfirmed for c in p.conditions}
+    assert not used & set(findings)
+    allowed = discover(frame, **options, allow_columns=["contact"])
+    assert "contact" not in {item["column"] for item in allowed.set_aside}
+    # A seeded random split is no period: nothing is set aside for drift.
+    shuffled = discover(frame.drop(columns=["row"]), target="y", allow_sensitive=["age", "marital"])
+    assert not [i for i in shuffled.set_aside if i["reason"].startswith("drifts")]
+
+
+def test_report_trade_off_table_says_what_each_step_adds(full_demo) -> None:
+    from negpersona.report import write_report
+
+    out, result = full_demo
+    path, _ = write_report(out, "md")
+    text = path.read_text(encoding="utf-8")
+    assert "| Step | Adds | Records excluded | Conversions lost | Records added |" in text
+    assert "lowest marginal rate first" in text
+    second = result.extra["tradeoff"][2]
+    assert second["records_added"] == second["records"] - result.extra["tradeoff"][1]["records"]
+    assert f"| {second['records_added']:,} |" in text

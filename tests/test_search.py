@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from negpersona.bitsets import WeightedBitsets
-from negpersona.quality import NetSavings, WRAcc
+from negpersona.quality import NetSavings, RateGain, WRAcc
 from negpersona.search import top_k
 
 
@@ -84,3 +84,32 @@ def test_unsorted_selectors_are_refused() -> None:
     index = WeightedBitsets([np.array([True]), np.array([True])], np.array([[1, 0]]))
     with pytest.raises(ValueError, match="sorted"):
         top_k(index, np.array([1, 0]), WRAcc(1, 0), depth=1, min_records=1, k=1)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize(("ratio", "exponent"), [(0.25, 1.0), (0.5, 1.0), (1.0, 0.5)])
+def test_top_k_with_rate_gains_equals_brute_force(seed: int, ratio: float, exponent: float) -> None:
+    """The candidate pool's measures (issue 9) keep the search exact: their optimistic
+    estimates never cut a branch that holds a top-k segment."""
+    codes, count, positives, selectors = _random_problem(seed)
+    index = WeightedBitsets([mask for _, mask in selectors], np.column_stack([count, positives]))
+    measure = RateGain(int(count.sum()), int(positives.sum()), ratio=ratio, exponent=exponent)
+    features = np.array([f for f, _ in selectors])
+    found = top_k(index, features, measure, depth=3, min_records=50, k=12)
+    expected = _brute_force(count, positives, selectors, measure, 3, 50, 12)
+    assert [round(item.quality, 12) for item in found] == [round(q, 12) for q, _ in expected]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_top_k_within_a_subset_of_rows_equals_brute_force_on_that_subset(seed: int) -> None:
+    """``root`` (the records not yet covered, for the selection's refills) searches exactly as
+    if only those rows existed."""
+    codes, count, positives, selectors = _random_problem(seed)
+    index = WeightedBitsets([mask for _, mask in selectors], np.column_stack([count, positives]))
+    keep = codes[:, 3] != 0  # the rows outside some chosen segment
+    measure = RateGain(int(count.sum()), int(positives.sum()), ratio=0.5)
+    features = np.array([f for f, _ in selectors])
+    found = top_k(index, features, measure, depth=2, min_records=40, k=10, root=index.pack(keep))
+    subset = [(f, mask[keep]) for f, mask in selectors]
+    expected = _brute_force(count[keep], positives[keep], subset, measure, 2, 40, 10)
+    assert [round(item.quality, 12) for item in found] == [round(q, 12) for q, _ in expected]

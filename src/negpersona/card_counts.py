@@ -43,15 +43,14 @@ def count_for_cards(
     working: Table,
     segments: list[list[Condition]],
     *,
-    order: list[int],
     names: list[tuple[str, str]],
     split: bool,
     time: str | None,
     outcome_time: str | None,
     late_quantile: float,
 ) -> CardCounts:
-    """Run the card query. ``order`` is the order personas join the trade-off curve and
-    ``names`` their (id, name) pairs."""
+    """Run the card query. Personas join the trade-off curve in the order of ``segments`` (the
+    selection's order); ``names`` are their (id, name) pairs."""
     fit = working[FIT]
     sums = {
         key: working[column] for key, column in (("v", VALUE), ("c", COST)) if column in working
@@ -65,8 +64,8 @@ def count_for_cards(
         for key, column in sums.items():
             metrics[f"{key}{i}"] = member.ifelse(column, 0.0).sum()
     union = ibis.literal(False)
-    for step, i in enumerate(order, start=1):
-        union = union | inside[i]
+    for step, member in enumerate(inside, start=1):
+        union = union | member
         metrics[f"un{step}"] = union.cast("int64").sum()
         metrics[f"up{step}"] = (union & fit).cast("int64").sum()
         for key, column in sums.items():
@@ -83,7 +82,7 @@ def count_for_cards(
             metrics[f"k{i}"] = (member & known).cast("int64").sum()
             metrics[f"l{i}"] = (member & late).cast("int64").sum()
     rows = working.group_by(_split=working[CONFIRM]).aggregate(**metrics).to_pyarrow().to_pylist()
-    return _parse(rows, len(segments), order, names, split, list(sums), threshold, late_quantile)
+    return _parse(rows, len(segments), names, split, list(sums), threshold, late_quantile)
 
 
 def _late_threshold(
@@ -111,7 +110,6 @@ def _late_threshold(
 def _parse(
     rows: list[dict[str, Any]],
     count: int,
-    order: list[int],
     names: list[tuple[str, str]],
     split: bool,
     sums: list[str],
@@ -136,7 +134,7 @@ def _parse(
     found.totals = {"n": total("_n", rows), "pos": total("_pos", rows), "value": total("_v", rows)}
     # The curve counts the held-out records (all records when there is no split).
     scope = [row for row in rows if row["_split"]] if split else rows
-    found.tradeoff = _curve(scope, order, names, sums, total)
+    found.tradeoff = _curve(scope, names, sums, total)
     firsts = [row["_first"] for row in rows if row.get("_first") is not None]
     if firsts:
         found.window = {
@@ -148,19 +146,19 @@ def _parse(
     return found
 
 
-def _curve(scope, order, names, sums, total) -> list[dict[str, Any]]:
+def _curve(scope, names, sums, total) -> list[dict[str, Any]]:
     n, pos = int(total("_n", scope)), int(total("_pos", scope))
     labels = {"v": "value_lost", "c": "cost"}
     start = {"step": 0, "id": None, "name": "No exclusion", "records": 0, "conversions": 0,
              "records_share": 0.0, "conversions_share": 0.0}  # fmt: skip
     start.update({labels[key]: 0.0 for key in sums})
     steps = [start]
-    for step, i in enumerate(order, start=1):
+    for step, (persona_id, name) in enumerate(names, start=1):
         records, positives = int(total(f"un{step}", scope)), int(total(f"up{step}", scope))
         item = {
             "step": step,
-            "id": names[i][0],
-            "name": names[i][1],
+            "id": persona_id,
+            "name": name,
             "records": records,
             "conversions": positives,
             "records_share": records / n if n else 0.0,

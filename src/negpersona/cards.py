@@ -12,9 +12,9 @@ Where each number comes from:
 * **Exclusion**: exact engine counts on all records; the *expected* conversions lost use the
   held-out (confirmation) rate and its Wilson interval, because rates measured where a segment
   was found are optimistic.
-* **Trade-off curve**: the held-out records, excluding the personas one by one (in the selection's
-  order, lowest marginal rate first), counting records and conversions of the union. These counts, the data window and
-  the late converters come from one aggregate query (``card_counts.py``).
+* **Trade-off curve**: the held-out records, excluding the personas one by one in the
+  selection's order (lowest marginal rate first), counting records and conversions of the union.
+  These counts, the data window and the late converters come from one aggregate query (``card_counts.py``).
 * **Late converters**: with a time column and ``audit.outcome_time``, the days from creation to
   conversion; "late" is after the ``cards.late_quantile`` of all converters' days.
 * **Language guard**: every generated name and text passes :func:`negpersona.language.check_text`
@@ -81,11 +81,9 @@ def build_cards(
     spec, cards = context.spec, context.spec.cards
     created = datetime.now(UTC).replace(microsecond=0)
     conditions = [p.conditions for p in personas]
-    order = list(range(len(personas)))  # the selection's order: lowest marginal rate first
     counts = count_for_cards(
         context.working,
         conditions,
-        order=order,
         names=[(p.id, p.name) for p in personas],
         split=context.split,
         time=spec.time,

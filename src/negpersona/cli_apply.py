@@ -236,7 +236,7 @@ def export_command(
     quiet: QuietOption = False,
 ) -> None:
     """Write a suppression list, CRM tags or an ad platform's exclusion-audience file."""
-    from negpersona.audiences import CRM_FORMATS, audience_frame, audience_notes, write_audience
+    from negpersona.audiences import audience_frame, audience_notes, write_audience
 
     try:
         spec = _spec(config)
@@ -244,26 +244,13 @@ def export_command(
         personas = _load(personas_dir)
         with _stages(quiet) as progress:
             progress("Matching records")
-            matched = personas.match(data, spec=spec, id_column=id_column, keep_columns=True)
-            wanted = ["exclude", "holdout"] if fmt in CRM_FORMATS else ["exclude"]
-            matched = matched.filter(matched["negative_persona_action"].isin(wanted))
-            id_column = id_column or spec.id or personas.settings.get("id")
             columns = {
-                "id_column": id_column,
+                "id_column": id_column or spec.id or personas.settings.get("id"),
                 "email_column": email_column or contact.email_column,
                 "phone_column": phone_column or contact.phone_column,
                 "country_column": country_column or contact.country_column,
             }
-            for option, column in columns.items():
-                if column and column not in matched.columns:
-                    raise DataError(
-                        f"No column {column!r} ({option.replace('_', '-')}) in {data}.",
-                        f"Its columns are: {', '.join(matched.columns[:20])}.",
-                    )
-            keep = [c for c in columns.values() if c]
-            frame = matched.select(
-                *dict.fromkeys(keep), "negative_persona", "negative_persona_action"
-            ).to_pandas()
+            frame = personas.audience_records(data, fmt, spec=spec, **columns)
             progress("Writing the audience file")
             audience = audience_frame(
                 frame,

@@ -92,15 +92,13 @@ discovery:
 
 
 def write_exclusion_ids(out_dir: Path, spec: Spec) -> int:
-    """``excluded_ids.csv``: the leads the policy excludes (holdout kept out), as
-    ``negpersona export --format ids`` writes it; the number of rows."""
+    """``excluded_ids.csv``: the leads the policy excludes (holdout kept out), the file
+    ``negpersona export --format ids`` writes; the number of rows."""
     from negpersona.audiences import audience_frame, write_audience
     from negpersona.personaset import Personas
 
-    matched = Personas.load(out_dir).match(spec.source, spec=spec, keep_columns=True)
-    matched = matched.filter(matched["negative_persona_action"] == "exclude")
-    frame = matched.select(spec.id, "negative_persona", "negative_persona_action").to_pandas()
-    audience = audience_frame(frame, "ids", id_column=spec.id)
+    records = Personas.load(out_dir).audience_records(spec.source, "ids", spec=spec)
+    audience = audience_frame(records, "ids", id_column=spec.id)
     write_audience(audience, out_dir / "excluded_ids.csv", "ids")
     return len(audience)
 

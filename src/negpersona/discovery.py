@@ -368,7 +368,7 @@ class _Run:
         self.features = np.array([s.feature for s in self.selectors])
         rows = prepared.discovery_rows
         sample_n, sample_pos = int(rows.count.sum()), int(rows.positives.sum())
-        self.sample_n = sample_n
+        self.sample_n, self.sample_pos = sample_n, sample_pos
         self.sample_baseline = sample_pos / sample_n if sample_n else 0.0
         self.measure, channels = _measure(self.spec, sample_n, sample_pos)
         self.index = _index(rows, self.selectors, channels(rows))
@@ -442,14 +442,16 @@ class _Run:
         The run's own measure (WRAcc or net savings) favours large segments; the rate gains with
         lower thresholds favour sharper ones, and the square-root size weight sits between.
         """
-        rows = self.prepared.discovery_rows
-        n, pos = int(rows.count.sum()), int(rows.positives.sum())
         ratio = self.settings.max_rate_ratio
         return [
             self.measure,
-            RateGain(n, pos, ratio=1.0, exponent=0.5),
-            *(RateGain(n, pos, ratio=ratio * step) for step in RATIO_STEPS),
+            self._rate_gain(1.0, exponent=0.5),
+            *(self._rate_gain(ratio * step) for step in RATIO_STEPS),
         ]
+
+    def _rate_gain(self, ratio: float, exponent: float = 1.0) -> RateGain:
+        """A rate gain on the searched (discovery, maybe sampled) records."""
+        return RateGain(self.sample_n, self.sample_pos, ratio=ratio, exponent=exponent)
 
     def pool(self) -> list[Found]:
         """The best negative segments under each pool measure, merged rank by rank."""
@@ -499,15 +501,10 @@ class _Run:
         baseline; each sequence starts at one of them, so one begins with the sharpest
         segments and another with the broadest, and the held-out trade-off decides.
         """
-        rows = self.prepared.discovery_rows
-        n, pos = int(rows.count.sum()), int(rows.positives.sum())
         ratio = self.settings.max_rate_ratio
         levels = sorted({ratio * step for step in RATIO_STEPS} | {1.0})
         gains = [
-            Gain(
-                f"from {level:.3g} x baseline rate",
-                [RateGain(n, pos, ratio=r) for r in levels[start:]],
-            )
+            Gain(f"from {level:.3g} x baseline rate", [self._rate_gain(r) for r in levels[start:]])
             for start, level in enumerate(levels)
         ]
         if isinstance(self.measure, NetSavings):
@@ -648,9 +645,8 @@ class _Run:
         budget; with ``break_even`` and money known, the largest net value.
         """
         policy = self.spec.policy
-        rows = (
-            self.prepared.confirmation_rows if self.confirm_index else self.prepared.discovery_rows
-        )
+        held_out = self.confirm_index is not None  # else the choice uses the discovery records
+        rows = self.prepared.confirmation_rows if held_out else self.prepared.discovery_rows
         if policy.rule == "break_even" and isinstance(self.measure, NetSavings):
             return best_net(self.measure.evaluate)
         return within_budget(policy.max_conversion_loss * float(rows.positives.sum()))

@@ -4,25 +4,28 @@ A team excludes personas to stop spending on records that will not convert, with
 conversions it accepts to lose. So the personas are chosen as an exclusion problem, not as the
 best-ranked segments:
 
-1. **Sequences.** For each gain in a small family (records newly excluded × threshold − new
-   conversions lost, for thresholds from the baseline down to a fraction of the negative ratio,
-   or net savings in business mode), a greedy walk adds, at each step, the candidate with the
-   largest *marginal* gain on the records not yet excluded. A candidate qualifies only if at least
-   ``min_new_share`` of its records are new (personas are distinct segments, not variations of
-   one) and its new records are at least the minimum segment size. Marginal gains use the
-   discovery records, where the candidates were found.
+1. **Sequences.** A greedy walk adds, at each step, the candidate with the largest *marginal*
+   gain on the records not yet excluded: records newly excluded × threshold − new conversions
+   lost (or net savings in business mode). The threshold climbs a ladder, from a fraction of
+   ``max_rate_ratio × baseline`` up to the baseline: the walk stays at a threshold while some
+   candidate gains there, so sharp segments come first and broader ones fill in after. Before it
+   climbs, it may search the records not yet covered for new candidates (sequential covering, as
+   rule learners do). A candidate qualifies only if at least ``min_new_share`` of its records are
+   new (personas are distinct segments, not variations of one) and its new records are at least
+   the minimum segment size. One sequence starts at each rung. Marginal gains use the discovery
+   records, where the candidates were found.
 2. **Order.** The chosen personas are then ordered lowest marginal rate first (a greedy walk on
    the same records), so the trade-off curve bends the right way and every prefix is a sensible
    exclusion.
 3. **Choice.** Each sequence's curve is counted on the confirmation records (exact unions of
-   bitsets) and the objective picks the sequence and its prefix: by default the most records
-   excluded while losing at most the policy's share of conversions. Using held-out records for
-   this choice among a handful of sequences costs little optimism; every persona also passed its
-   own test on those records before it could be chosen.
+   bitsets) and the objective picks the sequence: by default the most records excluded on
+   average over every budget up to the policy's share of conversions lost. Using held-out
+   records for this choice among a handful of sequences costs little optimism; every persona
+   also passed its own test on those records before it could be chosen.
 
 Greedy selection for budgeted coverage is the standard approximation (Khuller, Moss and Naor
-1999); running it for several gains and keeping the best on held-out records covers budgets where
-one gain alone would favour a large, mild segment (WRAcc) or many tiny sharp ones.
+1999); running it from several thresholds and keeping the best on held-out records covers
+budgets where one gain alone would favour a large, mild segment (WRAcc) or many tiny sharp ones.
 """
 
 from __future__ import annotations
@@ -95,7 +98,6 @@ def greedy_sequence(
     limit: int,
     min_new_share: float,
     min_records: int,
-    allowed: Sequence[int] | None = None,
     refill: Refill | None = None,
 ) -> list[int]:
     """Up to ``limit`` candidates, each the best marginal gain among those that qualify.
@@ -109,7 +111,7 @@ def greedy_sequence(
     ``candidates``.
     """
     index = candidates.index
-    remaining = list(range(len(candidates.items))) if allowed is None else list(allowed)
+    remaining = list(range(len(candidates.items)))
     covered = np.zeros(index.words, dtype=np.uint64)
     chosen: list[int] = []
     level, refilled = 0, False
@@ -126,11 +128,7 @@ def greedy_sequence(
         if not value > 0:
             if refill is not None and not refilled:
                 refilled = True
-                remaining.extend(
-                    i
-                    for i in candidates.add(refill(covered, ladder[level]))
-                    if i not in chosen and i not in remaining
-                )
+                remaining.extend(candidates.add(refill(covered, ladder[level])))  # new ones only
                 continue
             level, refilled = level + 1, False
             continue
@@ -218,7 +216,6 @@ def select(
     limit: int,
     min_new_share: float,
     min_records: int,
-    allowed: Sequence[int] | None = None,
 ) -> Selection:
     """The best sequence (see the module docstring); with no confirmation records, the choice
     is made on the discovery records."""
@@ -235,9 +232,8 @@ def select(
     tried = []
     for gain in gains:
         chosen = greedy_sequence(
-            pool, gain.ladder, limit=limit, min_new_share=min_new_share,
-            min_records=min_records, allowed=allowed,
-        )  # fmt: skip
+            pool, gain.ladder, limit=limit, min_new_share=min_new_share, min_records=min_records
+        )
         order = by_marginal_rate(chosen, pool.bits, discovery)
         score, step = objective(union_curve(order, judge_bits, judge))
         tried.append({"gain": gain.name, "personas": len(order), "score": score, "step": step})
@@ -276,7 +272,7 @@ def shortlist(
             min_new_share=min_new_share,
             min_records=min_records,
             refill=refill,
-        )  # fmt: skip
+        )
         for gain in gains
     ]
     picked: list[int] = []

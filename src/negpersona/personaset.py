@@ -270,6 +270,43 @@ class Personas:
 
     # ---- one record at a time (lead routing) ---------------------------------------------------
 
+    def audience_records(
+        self,
+        data: Any,
+        fmt: str,
+        *,
+        spec: Spec | None = None,
+        id_column: str | None = None,
+        email_column: str | None = None,
+        phone_column: str | None = None,
+        country_column: str | None = None,
+    ) -> pd.DataFrame:
+        """The records an audience file in ``fmt`` is made of (for ``audiences.audience_frame``).
+
+        Exclusion formats take the ``exclude`` records only (the holdout stays targeted); CRM
+        formats also the holdout. Each row holds the id and contact columns asked for, the
+        persona and the action. Matching runs in the engine; only these rows reach pandas.
+        """
+        from negpersona.audiences import CRM_FORMATS
+
+        matched = self.match(data, spec=spec, id_column=id_column, keep_columns=True)
+        wanted = ["exclude", "holdout"] if fmt in CRM_FORMATS else ["exclude"]
+        matched = matched.filter(matched["negative_persona_action"].isin(wanted))
+        columns = {
+            "id column": id_column or (spec.id if spec else None) or self.settings.get("id"),
+            "email column": email_column,
+            "phone column": phone_column,
+            "country column": country_column,
+        }
+        for role, column in columns.items():
+            if column and column not in matched.columns:
+                raise DataError(
+                    f"No column {column!r} ({role}) in {data}.",
+                    f"Its columns are: {', '.join(matched.columns[:20])}.",
+                )
+        keep = dict.fromkeys(c for c in columns.values() if c)
+        return matched.select(*keep, "negative_persona", "negative_persona_action").to_pandas()
+
     def score(
         self,
         records: Iterable[dict[str, Any]],

@@ -131,10 +131,13 @@ def summarize(
     if excluded:
         step = curve[chosen] if chosen else None
         if step is None or set(excluded) != {s["id"] for s in curve[1 : chosen + 1]}:
-            return f"Excludes {len(excluded)} persona(s) listed in the policy or the YAML files."
+            return (
+                f"Excludes {len(excluded)} persona(s), as the rule and policy.exclude/keep say "
+                "(not a prefix of the trade-off curve: see policy.json)."
+            )
         return (
             f"Excludes {len(excluded)} persona(s): {step['records_share']:.1%} of held-out records "
-            f"for {step['conversions_share']:.1%} of their conversions."
+            f"for {step['conversions_share']:.1%} of held-out conversions."
         )
     first = curve[1]
     if settings.rule == "none":
@@ -154,7 +157,7 @@ def summarize(
             f"{best.get('net_value', 0.0):,.0f} at step {best['step']}); check cost_per_record "
             "and value_per_conversion."
         )
-    return "Nothing is excluded (every chosen persona is kept by keep: or its YAML action)."
+    return "Nothing is excluded: policy.keep lists every persona the rule chose."
 
 
 def _with_money(
