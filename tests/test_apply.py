@@ -496,6 +496,10 @@ def test_a_run_without_personas_applies_as_target_everywhere(tmp_path) -> None:
     applied = runner.invoke(app, ["apply", str(out), str(data), "--out", str(tmp_path / "m.csv")])
     assert applied.exit_code == 0, applied.output
     assert set(pd.read_csv(tmp_path / "m.csv")["negative_persona_action"]) == {"target"}
+    assert "No confirmed personas, so nothing is excluded." in applied.output  # never silent
+    exported = runner.invoke(app, ["export", str(out), str(data), "--out", str(tmp_path / "x.csv")])
+    assert exported.exit_code == 0 and len(pd.read_csv(tmp_path / "x.csv")) == 0
+    assert "No confirmed personas" in exported.stderr
     for args in (["policy", str(out)], ["sql", str(out)], ["impact", str(out), str(data), "-q"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
@@ -513,6 +517,7 @@ def test_yaml_action_overrides_the_policy(run_dir, tmp_path) -> None:
     runner.invoke(app, ["policy", str(out), "--rule", "none"])
     personas = Personas.load(out)
     assert personas.excluded == []
+    assert personas.nothing_excluded_because() == "Rule none: nothing is excluded."
     first = personas.personas[0]
     path = out / "personas" / f"{first.id}.yaml"
     data = yaml.safe_load(path.read_text())
@@ -528,6 +533,12 @@ def test_yaml_action_overrides_the_policy(run_dir, tmp_path) -> None:
     data["action"] = "target"
     path.write_text(yaml.safe_dump(data))
     assert first.id not in Personas.load(out).excluded
+    for persona in personas.personas:  # every exclusion overridden: the reason says so
+        other = out / "personas" / f"{persona.id}.yaml"
+        other.write_text(yaml.safe_dump({**yaml.safe_load(other.read_text()), "action": "target"}))
+    overridden = Personas.load(out)
+    assert overridden.excluded == [] and overridden.policy["excluded"]
+    assert "action: target" in overridden.nothing_excluded_because()
 
 
 def test_a_damaged_policy_file_is_a_clear_error(run_dir, tmp_path) -> None:

@@ -13,7 +13,13 @@ import pytest
 
 from negpersona import discover
 from negpersona.bitsets import WeightedBitsets
-from negpersona.frontier import Candidates, greedy_sequence, union_curve, within_budget
+from negpersona.frontier import (
+    Candidates,
+    best_net,
+    greedy_sequence,
+    union_curve,
+    within_budget,
+)
 from negpersona.policy import PolicySettings, choose
 from negpersona.quality import RateGain
 from negpersona.search import Found
@@ -202,6 +208,11 @@ def test_within_budget_reads_between_steps() -> None:
     # Records reached at budgets 0, 1, ..., 10: 100, 120, ..., 300 → mean 200.
     assert score == pytest.approx(200.0) and step == 2
     assert within_budget(5.0, grid=10)(curve)[1] == 1
+    # Business mode: net value (2 per record, 15 per conversion) with and without the budget.
+    net = best_net(lambda sums: 2.0 * sums[:, 0] - 15.0 * sums[:, 1])
+    assert net(curve) == (450.0, 2)  # 600 - 150 beats 200
+    assert best_net(lambda sums: 2.0 * sums[:, 0] - 15.0 * sums[:, 1], 5.0)(curve) == (200.0, 1)
+    assert best_net(lambda sums: -1.0 * sums[:, 0])(curve) == (0.0, 0)  # nothing pays
     empty = union_curve([], np.zeros((0, 1), dtype=np.uint64), _index([], np.zeros(4, np.int64)))
     assert empty.shape == (1, 2)
 

@@ -74,7 +74,9 @@ def apply_command(
         f"{total:,} records: {counts.get('exclude', 0):,} exclude, {counts.get('holdout', 0):,} "
         f"holdout (kept targeted to measure the exclusion), {counts.get('target', 0):,} target."
     )
-    _print(f"Excluded personas: {', '.join(personas.excluded) or 'none (see policy.json)'}.")
+    _print(f"Excluded personas: {', '.join(personas.excluded) or 'none'}.")
+    if reason := personas.nothing_excluded_because():
+        _print(reason)
     _print(f"Wrote {out_file}.")
 
 
@@ -236,7 +238,7 @@ def export_command(
     quiet: QuietOption = False,
 ) -> None:
     """Write a suppression list, CRM tags or an ad platform's exclusion-audience file."""
-    from negpersona.audiences import audience_frame, audience_notes, write_audience
+    from negpersona.audiences import CRM_FORMATS, audience_frame, audience_notes, write_audience
 
     try:
         spec = _spec(config)
@@ -262,6 +264,9 @@ def export_command(
             write_audience(audience, out_file, fmt)
     except NegPersonaError as error:
         _fail(error)
+    reason = personas.nothing_excluded_because() if fmt not in CRM_FORMATS else None
+    if reason:  # an empty exclusion file, and why
+        err.print(f"[yellow]Note:[/] {escape(reason)}", highlight=False, soft_wrap=True)
     for note in audience_notes(fmt, len(audience), dropped=audience.attrs.get("dropped", 0)):
         err.print(f"[yellow]Note:[/] {escape(note)}", highlight=False, soft_wrap=True)
     _print(f"Wrote {len(audience):,} rows to {out_file} ({fmt}).")

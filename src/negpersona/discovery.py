@@ -641,15 +641,16 @@ class _Run:
     def _objective(self):
         """What the selection maximizes on the held-out records (see ``frontier.py``).
 
-        The policy's rule: by default the most records excluded within its conversion-loss
-        budget; with ``break_even`` and money known, the largest net value.
+        The policy's: by default the most records excluded within its conversion-loss budget;
+        in business mode the largest net savings within that budget (any, with ``break_even``).
         """
         policy = self.spec.policy
         held_out = self.confirm_index is not None  # else the choice uses the discovery records
         rows = self.prepared.confirmation_rows if held_out else self.prepared.discovery_rows
-        if policy.rule == "break_even" and isinstance(self.measure, NetSavings):
-            return best_net(self.measure.evaluate)
-        return within_budget(policy.max_conversion_loss * float(rows.positives.sum()))
+        budget = policy.max_conversion_loss * float(rows.positives.sum())
+        if isinstance(self.measure, NetSavings):  # business mode: money decides
+            return best_net(self.measure.evaluate, None if policy.rule == "break_even" else budget)
+        return within_budget(budget)
 
     def cards(self, personas: list[Persona], frames: dict[str, Any]) -> dict[str, Any]:
         """Persona cards (into each persona) and the run-level card data (see ``cards.py``)."""

@@ -19,7 +19,8 @@ best-ranked segments:
    exclusion.
 3. **Choice.** Each sequence's curve is counted on the confirmation records (exact unions of
    bitsets) and the objective picks the sequence: by default the most records excluded on
-   average over every budget up to the policy's share of conversions lost. Using held-out
+   average over every budget up to the policy's share of conversions lost; in business mode the
+   largest net savings within that budget (with the ``break_even`` rule, without a budget). Using held-out
    records for this choice among a handful of sequences costs little optimism; every persona
    also passed its own test on those records before it could be chosen.
 
@@ -195,11 +196,16 @@ def within_budget(max_positives: float, grid: int = 200) -> Objective:
     return objective
 
 
-def best_net(net: Callable[[np.ndarray], np.ndarray]) -> Objective:
-    """The prefix with the largest net value (``net`` of the curve's sums), if positive."""
+def best_net(
+    net: Callable[[np.ndarray], np.ndarray], max_positives: float | None = None
+) -> Objective:
+    """The prefix with the largest net value (``net`` of the curve's sums), if positive; with
+    ``max_positives``, among the prefixes that lose at most that many conversions."""
 
     def objective(curve: np.ndarray) -> tuple[float, int]:
         values = np.asarray(net(curve), dtype=float)
+        if max_positives is not None:
+            values = np.where(curve[:, POSITIVES] <= max_positives + 1e-9, values, -np.inf)
         step = int(np.argmax(values))
         return (float(values[step]), step) if values[step] > 0 else (0.0, 0)
 

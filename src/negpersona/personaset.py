@@ -112,6 +112,15 @@ class Personas:
                 chosen.discard(persona.id)
         return [p.id for p in self.personas if p.id in chosen]
 
+    def nothing_excluded_because(self) -> str | None:
+        """Why no persona is excluded, or None when some is: an empty exclusion audience always
+        comes with its reason."""
+        if self.excluded:
+            return None
+        if self.policy.get("excluded"):
+            return "Every persona the policy excludes has 'action: target' in its YAML file."
+        return self.policy.get("summary") or "The policy excludes no persona (see policy.json)."
+
     @property
     def holdout(self) -> float:
         return float(self.policy.get("holdout", 0.0))
