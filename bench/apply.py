@@ -112,9 +112,9 @@ PERSONAS: list[tuple[list[tuple[str, str, Any]], float, bool, str]] = [
 
 def build_personas():
     """negpersona's ``Personas`` for :data:`PERSONAS` (plausible evidence numbers)."""
-    from negpersona.conditions import Condition
-    from negpersona.persona import Confirmation, Persona
-    from negpersona.personaset import Personas
+    from negpersona.apply.personas import Personas
+    from negpersona.model.conditions import Condition
+    from negpersona.model.persona import Confirmation, Persona
 
     personas = []
     for conditions, rate, _excluded, _sql in PERSONAS:
@@ -152,8 +152,8 @@ def build_personas():
 
 def persona_ids() -> list[str]:
     """The personas' ids (negpersona derives them from the conditions) in :data:`PERSONAS` order."""
-    from negpersona.conditions import Condition
-    from negpersona.persona import persona_id
+    from negpersona.model.conditions import Condition
+    from negpersona.model.persona import persona_id
 
     return [persona_id([Condition(*c) for c in spec[0]]) for spec in PERSONAS]
 
@@ -234,7 +234,7 @@ def child_peer(data: Path, out: Path, ids: list[str]) -> dict[str, Any]:
 
 
 def child_negpersona(data: Path, out: Path, extras: bool) -> dict[str, Any]:
-    from negpersona.personaset import write_matches
+    from negpersona.apply.personas import write_matches
 
     personas = build_personas()
     order = [p.id for p in personas.personas]
@@ -271,7 +271,7 @@ def child_negpersona(data: Path, out: Path, extras: bool) -> dict[str, Any]:
         result["compile"] = min(times)
         result["sql"] = sql
         # what `negpersona apply` does next (not compared): count the actions in the written file
-        from negpersona.cli_apply import _action_counts
+        from negpersona.cli.apply import _action_counts
 
         start = time.perf_counter()
         result["action_counts"] = _action_counts(out)

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from common import fmt_seconds, replace_section, source_digest, table, version
 
-from negpersona.interop import pysubgroup_task, to_pysubgroup
+from negpersona.search.interop import pysubgroup_task, to_pysubgroup
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -270,10 +270,10 @@ def bench_bank(repeat: int, all_at_depth3: bool) -> list[BankResult]:
 
 
 def bench_bank_depth(path: Path, depth: int, repeat: int, algorithms: list[str]) -> BankResult:
-    from negpersona.discovery import _index as index_of
-    from negpersona.discovery import discover, prepare
-    from negpersona.quality import WRAcc
-    from negpersona.search import top_k
+    from negpersona.discovery.pipeline import _index as index_of
+    from negpersona.discovery.pipeline import discover, prepare
+    from negpersona.search.measures import WRAcc
+    from negpersona.search.topk import top_k
 
     options = {**BANK_OPTIONS, "depth": depth}
 

@@ -14,7 +14,7 @@ Data sets:
    ``tests/data/bank-full.csv.gz``): target ``y``, ``duration`` dropped (post-outcome); rows
    are in time order: learn on the first 70%, test on the last 30%. negpersona gets
    ``time="row"`` (the row number, never a feature) so its confirmation split is out-of-time too.
-2. **Demo leads** (``negpersona.demo_data.generate_leads(50_000, seed=7)``): target
+2. **Demo leads** (``negpersona.datasets.demo_data.generate_leads(50_000, seed=7)``): target
    ``converted``; ``deal_value`` dropped (only known for converted leads); ``lead_id`` and
    ``created_at`` are no features; learn on the earliest 70% by ``created_at``.
 3. **Planted segments** (generated here, seeded): see :func:`planted_table`; random 70/30 split.
@@ -112,7 +112,7 @@ def bank_task(quick: bool) -> Task:
 
 
 def leads_task(quick: bool) -> Task:
-    from negpersona.demo_data import generate_leads
+    from negpersona.datasets.demo_data import generate_leads
 
     n = QUICK_ROWS if quick else 50_000
     frame = generate_leads(n, seed=7).drop(columns=["deal_value"])
@@ -272,7 +272,7 @@ def persona_masks(frame: pd.DataFrame, personas: list[Any]) -> dict[str, np.ndar
     ``negpersona apply`` runs), in one query."""
     import ibis
 
-    from negpersona.conditions import segment_filter
+    from negpersona.model.conditions import segment_filter
 
     if not personas:
         return {}

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from negpersona.answers import FLAG, AnswerSettings, _add_blocks
-from negpersona.reasons import category_shares
+from negpersona.explain.answers import FLAG, AnswerSettings, _add_blocks
+from negpersona.explain.reasons import category_shares
 from tests.test_reasons import _random_corpus, _reference_quotes, _reference_terms
 
 

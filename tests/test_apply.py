@@ -13,14 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from negpersona import discover
-from negpersona.cli import app
-from negpersona.conditions import Condition
+from negpersona.apply.impact import impact
+from negpersona.apply.personas import Personas, write_matches
+from negpersona.apply.policy import PolicySettings, choose
+from negpersona.apply.sqlgen import SqlPersona, is_holdout, select_statement
+from negpersona.cli.main import app
 from negpersona.errors import ConfigError, DataError
-from negpersona.impact import impact
-from negpersona.persona import Confirmation, Persona
-from negpersona.personaset import Personas, write_matches
-from negpersona.policy import PolicySettings, choose
-from negpersona.sqlgen import SqlPersona, is_holdout, select_statement
+from negpersona.model.conditions import Condition
+from negpersona.model.persona import Confirmation, Persona
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
 
@@ -281,7 +281,7 @@ def test_impact_counts_and_expected_losses() -> None:
 
 
 def test_impact_back_test_with_the_outcome() -> None:
-    from negpersona.spec import Spec
+    from negpersona.config.spec import Spec
 
     frame = _table(8000, seed=2)
     rng = np.random.default_rng(5)

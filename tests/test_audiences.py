@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from negpersona import atomic, audiences
-from negpersona.audiences import (
+from negpersona.apply import audiences
+from negpersona.apply.audiences import (
     CRM_FORMATS,
     EXCLUSION_FORMATS,
     FORMATS,
@@ -26,6 +26,7 @@ from negpersona.audiences import (
     write_audience,
 )
 from negpersona.errors import ConfigError, DataError
+from negpersona.model import atomic
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 

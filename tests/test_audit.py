@@ -13,10 +13,10 @@ from pydantic import ValidationError
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from negpersona.audit import AuditSettings, _category_auc, _ordered_auc, audit_table
-from negpersona.outcome import resolve_outcome
-from negpersona.source import open_source
-from negpersona.spec import Outcome
+from negpersona.audit.checks import AuditSettings, _category_auc, _ordered_auc, audit_table
+from negpersona.config.spec import Outcome
+from negpersona.data.outcome import resolve_outcome
+from negpersona.data.source import open_source
 
 # --- helpers ------------------------------------------------------------------------------------
 

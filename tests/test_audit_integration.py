@@ -8,13 +8,13 @@ import pytest
 from typer.testing import CliRunner
 
 from negpersona import discover
-from negpersona.audit import audit_table
-from negpersona.cli import app
-from negpersona.demo_data import generate_demo_tables
-from negpersona.discovery import AuditFailed
-from negpersona.outcome import resolve_outcome
-from negpersona.source import open_source
-from negpersona.spec import Outcome, Spec
+from negpersona.audit.checks import audit_table
+from negpersona.cli.main import app
+from negpersona.config.spec import Outcome, Spec
+from negpersona.data.outcome import resolve_outcome
+from negpersona.data.source import open_source
+from negpersona.datasets.demo_data import generate_demo_tables
+from negpersona.discovery.pipeline import AuditFailed
 
 
 @pytest.fixture(scope="module")

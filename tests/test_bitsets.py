@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from negpersona.bitsets import WeightedBitsets
+from negpersona.search.bitsets import WeightedBitsets
 
 
 @pytest.mark.parametrize("seed", range(5))

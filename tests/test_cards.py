@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from negpersona import Spec, discover
-from negpersona.language import is_neutral
+from negpersona.explain.language import is_neutral
 
 N = 8000
 PERSONA = "student_program"
@@ -293,7 +293,7 @@ def test_cards_on_a_search_sample_keep_exact_exclusion_counts() -> None:
 
 
 def test_overlaps_are_shares_of_the_persona_in_the_others() -> None:
-    from negpersona.cards import _overlaps
+    from negpersona.explain.cards import _overlaps
 
     counts = np.array([10, 20, 30, 40])
     masks = [
@@ -308,7 +308,7 @@ def test_overlaps_are_shares_of_the_persona_in_the_others() -> None:
 
 
 def _persona_stub(pid: str):
-    from negpersona.conditions import Condition
-    from negpersona.persona import Persona
+    from negpersona.model.conditions import Condition
+    from negpersona.model.persona import Persona
 
     return Persona([Condition("x", "=", pid)], 1, 0, 0.1, 0.0, (0.0, 0.1), 0.0, 0.0, 0.0, id=pid)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import vl_convert as vlc
 
-from negpersona.charts import (
+from negpersona.present.charts import (
     chart_svg,
     embed_script,
     rate_chart,
@@ -218,7 +218,7 @@ def test_vega_script_exposes_vega_embed_and_cannot_close_the_script(script: str)
 
 
 def test_script_escaping_handles_any_case() -> None:
-    from negpersona.charts import _escape_for_script
+    from negpersona.present.charts import _escape_for_script
 
     escaped = _escape_for_script('x = "</script>" + "</SCRIPT >" + "<!--"')
     assert not re.search(r"</script", escaped, re.IGNORECASE)
@@ -292,7 +292,7 @@ def test_chart_svg_refuses_network_data() -> None:
 def test_bundle_matches_the_vega_lite_altair_targets() -> None:
     import altair as alt
 
-    from negpersona.charts import _vl_version
+    from negpersona.present.charts import _vl_version
 
     version = _vl_version()
     assert version is None or alt.SCHEMA_VERSION.lstrip("v").startswith(version)

@@ -22,8 +22,8 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from negpersona import cli
-from negpersona.cli import app
+from negpersona.cli import main as cli
+from negpersona.cli.main import app
 
 BANK = Path(__file__).parent / "data" / "bank-full.csv.gz"
 OPS = {"=", "!=", "<", "<=", ">", ">=", "is_missing"}
@@ -835,7 +835,7 @@ def test_the_cli_starts_without_the_statistics_stack():
     import sys
 
     code = (
-        "import sys, negpersona.cli; "
+        "import sys, negpersona.cli.main; "
         "print(any(m.startswith(('scipy.stats', 'statsmodels', 'sklearn', 'altair')) "
         "for m in sys.modules))"
     )

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from negpersona import discover
-from negpersona.demo import demo_spec
-from negpersona.demo_data import PLANTED_SEGMENTS, RED_HERRINGS
+from negpersona.datasets.demo_data import PLANTED_SEGMENTS, RED_HERRINGS
+from negpersona.discovery.demo import demo_spec
 from tests.helpers import jaccard, members
 
 
@@ -93,7 +93,7 @@ def test_no_personas_on_shuffled_outcome_time_split(demo_leads) -> None:
 def test_no_personas_on_shuffled_outcome_random_split(bank_path) -> None:
     """The same on real data with a random (hash) split instead of a time split."""
     frame = pd.read_csv(bank_path, sep=";").drop(columns=["duration"]).iloc[:15_000]
-    from negpersona.spec import Spec
+    from negpersona.config.spec import Spec
 
     spec = Spec.model_validate({"outcome": {"column": "y", "positive": ["yes"]}})
     false_alarms = _shuffled_runs(frame, spec, range(20), "y")

@@ -12,17 +12,17 @@ import pandas as pd
 import pytest
 
 from negpersona import discover
-from negpersona.bitsets import WeightedBitsets
-from negpersona.frontier import (
+from negpersona.apply.policy import PolicySettings, choose
+from negpersona.search.bitsets import WeightedBitsets
+from negpersona.search.frontier import (
     Candidates,
     best_net,
     greedy_sequence,
     union_curve,
     within_budget,
 )
-from negpersona.policy import PolicySettings, choose
-from negpersona.quality import RateGain
-from negpersona.search import Found
+from negpersona.search.measures import RateGain
+from negpersona.search.topk import Found
 from tests.helpers import jaccard, members
 
 PLANTED = {  # name → (mask function, rate multiplier)
@@ -219,7 +219,7 @@ def test_within_budget_reads_between_steps() -> None:
 
 @pytest.fixture(scope="module")
 def full_demo(tmp_path_factory):
-    from negpersona.demo import run_demo
+    from negpersona.discovery.demo import run_demo
 
     out = tmp_path_factory.mktemp("demo")
     result, _ = run_demo(out)
@@ -227,9 +227,9 @@ def full_demo(tmp_path_factory):
 
 
 def test_full_demo_ends_with_distinct_personas_and_a_policy_that_excludes(full_demo) -> None:
-    from negpersona.demo_data import PLANTED_SEGMENTS
-    from negpersona.personaset import Personas
-    from negpersona.spec import load_spec
+    from negpersona.apply.personas import Personas
+    from negpersona.config.spec import load_spec
+    from negpersona.datasets.demo_data import PLANTED_SEGMENTS
 
     out, result = full_demo
     spec = load_spec(out / "negpersona.yaml")
@@ -282,7 +282,7 @@ def test_columns_that_drift_between_periods_are_set_aside_unless_allowed(bank_pa
 
 
 def test_report_trade_off_table_says_what_each_step_adds(full_demo) -> None:
-    from negpersona.report import write_report
+    from negpersona.present.report import write_report
 
     out, result = full_demo
     path, _ = write_report(out, "md")

@@ -6,7 +6,7 @@ from importlib.resources import files
 
 import pytest
 
-from negpersona.language import (
+from negpersona.explain.language import (
     JUDGMENTAL,
     SENSITIVE,
     LanguageIssue,
@@ -195,7 +195,7 @@ def test_attribute_names_normalized() -> None:
 
 
 def test_word_file_parses() -> None:
-    text = (files("negpersona") / "data" / "judgmental_words.txt").read_text(encoding="utf-8")
+    text = (files("negpersona.explain") / "judgmental_words.txt").read_text(encoding="utf-8")
     entries = parse_word_list(text)
     assert 80 <= len(entries) <= 150
     assert entries == list(judgmental_entries())

@@ -27,10 +27,10 @@ import pysubgroup as ps
 import pytest
 
 from negpersona import discover
-from negpersona.conditions import Condition, segment_filter
-from negpersona.discovery import prepare
-from negpersona.features import Selector
-from negpersona.interop import OneSelectorPerColumn, pysubgroup_task, to_pysubgroup
+from negpersona.discovery.pipeline import prepare
+from negpersona.model.conditions import Condition, segment_filter
+from negpersona.search.features import Selector
+from negpersona.search.interop import OneSelectorPerColumn, pysubgroup_task, to_pysubgroup
 
 BANK = Path(__file__).parent / "data" / "bank-full.csv.gz"
 BANK_OPTIONS: dict[str, Any] = {

@@ -10,14 +10,14 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import Table2x2
 
-from negpersona.compress import CompressedTable
-from negpersona.features import Feature
-from negpersona.persona_profile import (
+from negpersona.explain.members import (
     Exceptions,
     code_labels,
     exception_lifts,
     overrepresented,
 )
+from negpersona.search.compress import CompressedTable
+from negpersona.search.features import Feature
 
 
 def table_from(rows: list[tuple[tuple[int, ...], int, int]]) -> CompressedTable:

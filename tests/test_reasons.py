@@ -14,7 +14,7 @@ from scipy import stats as scipy_stats
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from negpersona.errors import ConfigError
-from negpersona.reasons import (
+from negpersona.explain.reasons import (
     _MIN_QUOTE_WORDS,
     _PLACEHOLDER_RE,
     _TOKEN,
@@ -36,7 +36,7 @@ from negpersona.reasons import (
     distinguishing_terms,
     representative_quotes,
 )
-from negpersona.redact import redact
+from negpersona.explain.redact import redact
 
 FILLER = [
     "the product is fine and the team uses it daily",

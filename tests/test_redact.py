@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from negpersona.redact import contains_pii, redact, redact_many
+from negpersona.explain.redact import contains_pii, redact, redact_many
 
 PHONES = [
     "+1 415 555 0100",

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from negpersona.data.profile import profile_table
+from negpersona.data.relations import Related, attach_related, infer_roles, snake_case
+from negpersona.data.source import open_source
 from negpersona.errors import ConfigError, DataError
-from negpersona.profile import profile_table
-from negpersona.relations import Related, attach_related, infer_roles, snake_case
-from negpersona.source import open_source
 
 TYPES = ["page_view", "content_download", "demo_request", "email_open"]
 

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from negpersona.cli import app
-from negpersona.demo import run_demo
-from negpersona.report import report_model, write_report
+from negpersona.cli.main import app
+from negpersona.discovery.demo import run_demo
+from negpersona.present.report import report_model, write_report
 from tests.browser import LAPTOP, PHONE, render_page
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})

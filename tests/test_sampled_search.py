@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from negpersona import discover
-from negpersona.demo import demo_spec
-from negpersona.demo_data import PLANTED_SEGMENTS
+from negpersona.datasets.demo_data import PLANTED_SEGMENTS
+from negpersona.discovery.demo import demo_spec
 from tests.helpers import jaccard, members
 
 

@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from negpersona.bitsets import WeightedBitsets
-from negpersona.quality import NetSavings, RateGain, WRAcc
-from negpersona.search import top_k
+from negpersona.search.bitsets import WeightedBitsets
+from negpersona.search.measures import NetSavings, RateGain, WRAcc
+from negpersona.search.topk import top_k
 
 
 def _random_problem(seed: int):

@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 
 from negpersona import discover
-from negpersona.bitsets import WeightedBitsets
-from negpersona.frontier import Candidates, greedy_sequence
-from negpersona.quality import RateGain
-from negpersona.search import Found
-from negpersona.select import (
+from negpersona.search.bitsets import WeightedBitsets
+from negpersona.search.frontier import Candidates, greedy_sequence
+from negpersona.search.measures import RateGain
+from negpersona.search.select import (
     drop_diluted_generalizations,
     drop_near_duplicates,
     drop_weak_refinements,
 )
+from negpersona.search.topk import Found
 from tests.helpers import members
 
 

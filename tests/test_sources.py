@@ -23,9 +23,9 @@ import pytest
 from typer.testing import CliRunner
 
 from negpersona import DataError, Spec, discover
-from negpersona.cli import app
-from negpersona.demo_data import generate_leads
-from negpersona.source import open_source
+from negpersona.cli.main import app
+from negpersona.data.source import open_source
+from negpersona.datasets.demo_data import generate_leads
 
 COLUMNS = [
     "lead_id",

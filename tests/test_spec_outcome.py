@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from negpersona import ConfigError, DataError, Spec, discover, load_spec
-from negpersona.cli import app
-from negpersona.conditions import Condition, describe, format_value, humanize, neutral_name
-from negpersona.outcome import resolve_outcome
-from negpersona.profile import profile_table
-from negpersona.sensitive import sensitive_reason
-from negpersona.source import open_source
-from negpersona.spec import Outcome, validate_spec
+from negpersona.cli.main import app
+from negpersona.config.spec import Outcome, validate_spec
+from negpersona.data.outcome import resolve_outcome
+from negpersona.data.profile import profile_table
+from negpersona.data.sensitive import sensitive_reason
+from negpersona.data.source import open_source
+from negpersona.model.conditions import Condition, describe, format_value, humanize, neutral_name
 
 # --- helpers ------------------------------------------------------------------------------------
 

@@ -22,9 +22,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from negpersona.conditions import OPS, Condition, segment_filter
-from negpersona.errors import ConfigError
-from negpersona.sqlgen import (
+from negpersona.apply.sqlgen import (
     DIALECTS,
     SqlPersona,
     action_expression,
@@ -38,6 +36,8 @@ from negpersona.sqlgen import (
     persona_expression,
     select_statement,
 )
+from negpersona.errors import ConfigError
+from negpersona.model.conditions import OPS, Condition, segment_filter
 
 BANK = Path(__file__).parent / "data" / "bank-full.csv.gz"
 HOSTILE_COLUMN = 'a"; DROP TABLE x; --'

@@ -16,21 +16,21 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from negpersona.audit import audit_table
-from negpersona.cli import app
-from negpersona.compress import compress, working_table
-from negpersona.outcome import resolve_outcome
-from negpersona.plan import plan_columns
-from negpersona.profile import ColumnProfile, profile_table
-from negpersona.source import open_source
-from negpersona.spec import Outcome, Spec
-from negpersona.time_proxy import (
+from negpersona.audit.checks import audit_table
+from negpersona.cli.main import app
+from negpersona.config.spec import Outcome, Spec
+from negpersona.data.outcome import resolve_outcome
+from negpersona.data.profile import ColumnProfile, profile_table
+from negpersona.data.source import open_source
+from negpersona.data.time_proxy import (
     DRIFT_THRESHOLD,
     PSI_EPSILON,
     calendar_reason,
     drift_band,
     split_drift,
 )
+from negpersona.search.compress import compress, working_table
+from negpersona.search.plan import plan_columns
 
 BANK = Path(__file__).parent / "data" / "bank-full.csv.gz"
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})

@@ -10,12 +10,12 @@
 
 from typing import Any
 
-from negpersona.conditions import Condition
+from negpersona.config.spec import Spec, load_spec
 from negpersona.errors import ConfigError, DataError, NegPersonaError
-from negpersona.persona import DiscoveryResult, Persona
-from negpersona.spec import Spec, load_spec
+from negpersona.model.conditions import Condition
+from negpersona.model.persona import DiscoveryResult, Persona
 
-_LAZY = {"discover": "negpersona.discovery", "Personas": "negpersona.personaset"}
+_LAZY = {"discover": "negpersona.discovery.pipeline", "Personas": "negpersona.apply.personas"}
 
 
 def __getattr__(name: str) -> Any:

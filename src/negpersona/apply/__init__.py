@@ -1,0 +1,1 @@
+"""Applying personas: matching records, the exclusion policy, impact, SQL and audience exports."""

@@ -1,0 +1,1 @@
+"""Data-quality checks run before discovery (leakage, maturity, placeholders, drift ...)."""

@@ -1,0 +1,1 @@
+"""The command-line interface: commands parse options and call the library."""

@@ -1,0 +1,426 @@
+"""The ``negpersona`` command line: a thin shell over the library.
+
+Commands print tables to stdout and progress to stderr (so stdout stays pipeable). User mistakes
+end with a one-line message and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from negpersona.config.spec import Spec, load_spec
+from negpersona.errors import ConfigError, NegPersonaError
+from negpersona.model.atomic import to_json, write_text
+from negpersona.model.persona import DiscoveryResult
+from negpersona.present.terminal import personas_table, summary_lines
+
+app = typer.Typer(
+    name="negpersona",
+    help="Find, explain and apply negative personas: who is unlikely to become a (good) customer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+# Arguments and options shared by several commands, declared once.
+DataArgument = Annotated[
+    str | None,
+    typer.Argument(help="CSV/Parquet path or database URL (default: source in the spec)."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Spec file (default ./negpersona.yaml if present)."),
+]
+TargetOption = Annotated[str | None, typer.Option(help="Outcome column.")]
+PositiveOption = Annotated[
+    list[str] | None, typer.Option(help="Value(s) of the outcome that mean the event (repeatable).")
+]
+IdOption = Annotated[str | None, typer.Option("--id", help="Record id column.")]
+DelimiterOption = Annotated[str | None, typer.Option(help="CSV delimiter (sniffed by default).")]
+TableOption = Annotated[str | None, typer.Option(help="Table name inside a database URL.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+AllowColumnOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-column",
+        help="Column set aside by default (calendar position: month, day, ...) allowed in "
+        "conditions (repeatable).",
+    ),
+]
+
+
+@app.callback()
+def _root() -> None:
+    """negpersona: negative personas from your CRM, deal and survey data."""
+
+
+@contextmanager
+def _stages(quiet: bool):
+    """A Rich progress display on stderr that shows the current stage."""
+    if quiet:
+        yield lambda _stage: None
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("Starting", total=None)
+        yield lambda stage: progress.update(task, description=stage)
+
+
+def _fail(error: NegPersonaError) -> None:
+    err.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _print(text: str) -> None:
+    """Print data-derived text literally (file and column names may contain [brackets])."""
+    out.print(text, markup=False, highlight=False)
+
+
+def _print_result(result: DiscoveryResult) -> None:
+    for line in summary_lines(result):
+        _print(line)
+    out.print(personas_table(result))
+
+
+def _print_audit(audit: dict) -> None:
+    """The audit findings as a table, errors first."""
+    from rich.table import Table
+
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted(audit.get("findings", []), key=lambda f: order.get(f["severity"], 3))
+    table = Table(title="Data audit", show_lines=False)
+    for header in ("Severity", "Kind", "Column", "Finding", "Suggestion"):
+        table.add_column(header, overflow="fold")
+    colors = {"error": "bold red", "warning": "yellow", "info": "dim"}
+    for finding in findings:
+        table.add_row(
+            f"[{colors.get(finding['severity'], '')}]{finding['severity']}[/]",
+            escape(finding["kind"]),
+            escape(finding.get("column") or "–"),
+            escape(finding["message"]),
+            escape(finding.get("suggestion") or ""),
+        )
+    out.print(table)
+
+
+def _spec(config: Path | None) -> Spec:
+    if config is not None:
+        return load_spec(config)
+    default = Path("negpersona.yaml")
+    return load_spec(default) if default.exists() else Spec()
+
+
+@app.command()
+def init(
+    data: Annotated[str, typer.Argument(help="CSV/Parquet path or database URL.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Where to write the draft.")] = Path(
+        "negpersona.yaml"
+    ),
+    target: Annotated[str | None, typer.Option(help="Outcome column, if you know it.")] = None,
+    delimiter: DelimiterOption = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Draft a negpersona.yaml from the data: column types, outcome guess, id/date/text columns."""
+    from negpersona.data.draft import draft_spec, draft_yaml
+
+    try:
+        if out_file.exists() and not force:
+            raise NegPersonaError(
+                f"{out_file} exists.", "Pass --force to overwrite it or --out another path."
+            )
+        spec = draft_spec(data, target=target, delimiter=delimiter, spec_path=out_file)
+        write_text(out_file, draft_yaml(spec))
+    except NegPersonaError as error:
+        _fail(error)
+    outcome = spec["outcome"].get("column") or "none found: set outcome.column"
+    _print(f"Wrote {out_file}: outcome {outcome}, {len(spec['columns'])} columns.")
+    if spec["sensitive"]:
+        _print(f"Sensitive columns set aside: {', '.join(spec['sensitive'])}.")
+
+
+@app.command()
+def discover(
+    data: DataArgument = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    config: ConfigOption = None,
+    target: TargetOption = None,
+    positive: PositiveOption = None,
+    kind: Annotated[
+        str | None, typer.Option(help="conversion | churn | win_loss (churned = non-fit).")
+    ] = None,
+    id_column: IdOption = None,
+    time: Annotated[
+        str | None, typer.Option(help="Time column: the latest records confirm (out-of-time).")
+    ] = None,
+    value_column: Annotated[
+        str | None, typer.Option(help="Column with the value of a conversion.")
+    ] = None,
+    cost_column: Annotated[
+        str | None, typer.Option(help="Column with the cost of a record.")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Column never used in conditions (repeatable).")
+    ] = None,
+    allow_sensitive: Annotated[
+        list[str] | None, typer.Option(help="Sensitive column allowed in conditions (repeatable).")
+    ] = None,
+    allow_column: AllowColumnOption = None,
+    depth: Annotated[
+        int | None, typer.Option(help="Most conditions per segment (1–4, default 3).")
+    ] = None,
+    min_support: Annotated[
+        float | None, typer.Option(help="Smallest segment as a share of records (default 0.01).")
+    ] = None,
+    min_records: Annotated[
+        int | None, typer.Option(help="Smallest segment in records (default 30).")
+    ] = None,
+    max_rate_ratio: Annotated[
+        float | None, typer.Option(help="Negative = rate at most this × baseline (default 0.5).")
+    ] = None,
+    bins: Annotated[
+        int | None, typer.Option(help="Quantile bins per numeric column (default 5).")
+    ] = None,
+    max_categories: Annotated[
+        int | None, typer.Option(help="Top values kept per categorical column (default 20).")
+    ] = None,
+    measure: Annotated[str | None, typer.Option(help="wracc (default) or savings.")] = None,
+    cost: Annotated[float | None, typer.Option(help="Cost of one record (business mode).")] = None,
+    value: Annotated[
+        float | None, typer.Option(help="Value of one conversion (business mode).")
+    ] = None,
+    confirm: Annotated[
+        bool | None, typer.Option("--confirm/--no-confirm", help="Confirm on held-out records.")
+    ] = None,
+    confirm_fraction: Annotated[
+        float | None, typer.Option(help="Share of records held out (default 0.3).")
+    ] = None,
+    alpha: Annotated[float | None, typer.Option(help="Significance level (default 0.05).")] = None,
+    correction: Annotated[str | None, typer.Option(help="holm (default) or fdr_bh.")] = None,
+    jaccard: Annotated[
+        float | None, typer.Option(help="Member overlap above which two segments are duplicates.")
+    ] = None,
+    max_personas: Annotated[
+        int | None, typer.Option(help="Most personas returned (default 8).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the random split.")] = None,
+    force: Annotated[
+        bool | None, typer.Option("--force", help="Go on despite audit errors.")
+    ] = None,
+    keep_immature: Annotated[
+        bool | None,
+        typer.Option("--keep-immature", help="Keep records too young to have converted."),
+    ] = None,
+    run_audit: Annotated[
+        bool | None, typer.Option("--audit/--no-audit", help="Audit the data first (default on).")
+    ] = None,
+    raw_top: Annotated[
+        int | None,
+        typer.Option(
+            help="Also write raw_top.json: the K best segments of the search on all records."
+        ),
+    ] = None,
+    delimiter: DelimiterOption = None,
+    table: TableOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Find negative personas and write personas.json and personas/*.yaml to --out."""
+    from negpersona.discovery.pipeline import AuditFailed
+    from negpersona.discovery.pipeline import discover as run
+
+    try:
+        spec = _spec(config)
+        overrides = dict(
+            target=target, positive=positive, kind=kind, id=id_column, time=time,
+            value_column=value_column, cost_column=cost_column, exclude=exclude,
+            allow_sensitive=allow_sensitive, allow_columns=allow_column, depth=depth,
+            min_support=min_support, min_records=min_records, max_rate_ratio=max_rate_ratio,
+            bins=bins, max_categories=max_categories, measure=measure, cost=cost, value=value,
+            confirm=confirm, confirm_fraction=confirm_fraction, alpha=alpha,
+            correction=correction, jaccard=jaccard, max_personas=max_personas, seed=seed,
+            delimiter=delimiter, table=table, force=force, keep_immature=keep_immature,
+            run_audit=run_audit,
+        )  # fmt: skip
+        spec = spec.with_overrides(**overrides)
+        with _stages(quiet) as progress:
+            result = run(data, spec, raw_top=raw_top, progress=progress)
+            result.write(out_dir)
+    except AuditFailed as error:
+        _print_audit(error.report.to_dict())
+        if not (out_dir.exists() and not out_dir.is_dir()):
+            error.report.write(
+                out_dir / "audit.json"
+            )  # the evidence, complete, for fixing the data
+        _fail(error)
+    except NegPersonaError as error:
+        _fail(error)
+    _print_result(result)
+    _print(
+        f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
+    )
+    if result.policy is not None:
+        _print_policy(result.policy)
+
+
+@app.command()
+def audit(
+    data: DataArgument = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder for audit.json.")
+    ] = Path("out"),
+    config: ConfigOption = None,
+    target: TargetOption = None,
+    positive: PositiveOption = None,
+    id_column: IdOption = None,
+    time: Annotated[
+        str | None, typer.Option(help="Created-at column (maturity, time order).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Column not audited for leakage (repeatable).")
+    ] = None,
+    allow_column: AllowColumnOption = None,
+    delimiter: DelimiterOption = None,
+    table: TableOption = None,
+) -> None:
+    """Check the data before building personas: missing, placeholders, duplicates, leakage, maturity."""
+    from negpersona.data.outcome import resolve_outcome
+    from negpersona.data.source import open_source
+    from negpersona.discovery.pipeline import audit_for
+
+    try:
+        spec = _spec(config).with_overrides(
+            target=target, positive=positive, id=id_column, time=time, exclude=exclude,
+            allow_columns=allow_column, delimiter=delimiter, table=table,
+        )  # fmt: skip
+        source = open_source(
+            data if data is not None else spec.source, delimiter=spec.delimiter, table=spec.table
+        )
+        resolved = resolve_outcome(source.table, spec.outcome, source.dialect)
+        report = audit_for(resolved.table, resolved.label, spec)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise NegPersonaError(f"--out {out_dir} is a file, not a folder.")
+        report.write(out_dir / "audit.json")
+    except NegPersonaError as error:
+        _fail(error)
+    _print_audit(report.to_dict())
+    _print(f"Wrote {out_dir / 'audit.json'}.")
+    if report.errors():
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/demo"),
+    rows: Annotated[int, typer.Option(help="Leads to generate.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 7,
+    quiet: QuietOption = False,
+) -> None:
+    """Generate the built-in B2B SaaS lead data and run discovery on it."""
+    from negpersona.discovery.demo import run_demo
+
+    try:
+        with _stages(quiet) as progress:
+            result, data_path = run_demo(out_dir, rows=rows, seed=seed, progress=progress)
+            progress("Writing the report")
+            from negpersona.present.report import write_report
+
+            report_path, _warnings = write_report(out_dir, "html")
+    except NegPersonaError as error:
+        _fail(error)
+    if result.audit:
+        _print_audit(result.audit)
+    _print(
+        f"Demo data: {data_path} ({rows:,} leads, seed {seed}) with events.csv, churn_survey.csv "
+        f"and deals.csv; spec: {out_dir / 'negpersona.yaml'}"
+    )
+    _print_result(result)
+    _print(
+        f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
+    )
+    if result.policy is not None:
+        _print_policy(result.policy)
+        _print(
+            f"Apply it: 'negpersona apply {out_dir} {data_path} -c {out_dir / 'negpersona.yaml'}'; "
+            f"the exclusion audience is {out_dir / 'excluded_ids.csv'}."
+        )
+    _print(f"Report: {report_path} (open it in a browser; it works offline).")
+
+
+def _print_policy(policy: dict) -> None:
+    """What the policy excludes (or why nothing), in one place for every command."""
+    summary = policy.get("summary") or f"Excludes {len(policy['excluded'])} persona(s)."
+    holdout = (
+        f" {policy['holdout']:.0%} of their records stay targeted as a holdout."
+        if policy["excluded"]
+        else ""
+    )
+    _print(f"Policy ({policy['rule']}): {summary}{holdout} See policy.json.")
+
+
+@app.command()
+def show(
+    out_dir: Annotated[Path, typer.Argument(help="A folder written by 'discover'.")] = Path("out"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print personas.json.")] = False,
+) -> None:
+    """Show the personas of an earlier run."""
+    from negpersona.explain.edits import apply_edits
+
+    try:
+        result = DiscoveryResult.read(out_dir)
+        warnings = apply_edits(result, out_dir)  # names and notes people set in the YAML files
+    except NegPersonaError as error:
+        _fail(error)
+    for warning in warnings:
+        err.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    if as_json:
+        sys.stdout.write(to_json(result.to_dict()))
+        return
+    _print_result(result)
+
+
+@app.command()
+def report(
+    out_dir: Annotated[Path, typer.Argument(help="A folder written by 'discover'.")] = Path("out"),
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="html (self-contained page), md or json.")
+    ] = "html",
+) -> None:
+    """Write OUT_DIR/report.html: one self-contained page with a card per persona."""
+    from negpersona.present.report import write_report
+
+    if fmt not in ("html", "md", "json"):
+        _fail(ConfigError(f"Unknown --format {fmt!r}.", "Use html, md or json."))
+    try:
+        path, warnings = write_report(out_dir, fmt)  # type: ignore[arg-type]
+    except NegPersonaError as error:
+        _fail(error)
+    for warning in warnings:
+        err.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    _print(f"Wrote {path}.")
+
+
+# The commands that apply personas live in their own module and register on this app.
+from negpersona.cli import apply  # noqa: E402, F401
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Settings models: every section of negpersona.yaml. Stages import config, never the reverse."""

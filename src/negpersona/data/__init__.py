@@ -1,0 +1,1 @@
+"""Reading data: sources, related tables and event features, roles, the outcome, the split, profiles."""

@@ -1,0 +1,1 @@
+"""Built-in data: the seeded demo generator."""

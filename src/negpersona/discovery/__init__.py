@@ -1,0 +1,1 @@
+"""The discovery pipeline: composes data, audit, search, explain and the policy choice."""

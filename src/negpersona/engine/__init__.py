@@ -1,0 +1,1 @@
+"""What differs between query engines: sampling, the record hash, backend capabilities."""

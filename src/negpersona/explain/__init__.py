@@ -1,0 +1,1 @@
+"""Persona cards: counts, member profiles, survey texts, neutral language, redaction, edits."""

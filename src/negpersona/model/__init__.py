@@ -1,0 +1,1 @@
+"""The domain objects every stage shares: conditions, personas, the run document, atomic IO."""
