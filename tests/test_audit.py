@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from negpersona.audit.checks import AuditSettings, _category_auc, _ordered_auc, audit_table
+from negpersona.audit.checks import _category_auc, _ordered_auc, audit_table
+from negpersona.config.audit import AuditSettings
 from negpersona.config.spec import Outcome
 from negpersona.data.outcome import resolve_outcome
 from negpersona.data.source import open_source

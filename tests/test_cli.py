@@ -22,7 +22,7 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from negpersona.cli import main as cli
+from negpersona.cli import common as cli
 from negpersona.cli.main import app
 
 BANK = Path(__file__).parent / "data" / "bank-full.csv.gz"

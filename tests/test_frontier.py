@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from negpersona import discover
-from negpersona.apply.policy import PolicySettings, choose
+from negpersona.apply.policy import choose
+from negpersona.config.policy import PolicySettings
 from negpersona.search.bitsets import WeightedBitsets
 from negpersona.search.frontier import (
     Candidates,

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from negpersona.config.tables import Related
 from negpersona.data.profile import profile_table
-from negpersona.data.relations import Related, attach_related, infer_roles, snake_case
+from negpersona.data.relations import attach_related, infer_roles, snake_case
 from negpersona.data.source import open_source
 from negpersona.errors import ConfigError, DataError
 

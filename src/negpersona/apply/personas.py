@@ -28,8 +28,9 @@ import ibis
 import pandas as pd
 from ibis.expr.types import Table
 
-from negpersona.apply.policy import PolicySettings, choose, default_money
+from negpersona.apply.policy import choose, default_money
 from negpersona.apply.sqlgen import BUCKET_CHARS, BUCKETS
+from negpersona.config.policy import PolicySettings
 from negpersona.config.spec import Spec
 from negpersona.data.relations import attach_related
 from negpersona.data.source import Source, open_source

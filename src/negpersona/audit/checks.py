@@ -104,8 +104,8 @@ import ibis
 import numpy as np
 from ibis.expr import operations as ops
 from ibis.expr.types import BooleanValue, Table
-from pydantic import BaseModel, ConfigDict, Field
 
+from negpersona.config.audit import AuditSettings
 from negpersona.data.profile import ColumnProfile, name_tokens, profile_table
 from negpersona.data.time_proxy import calendar_reason
 from negpersona.model.atomic import write_json
@@ -114,10 +114,6 @@ from negpersona.stats import rate_interval
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
-DEFAULT_PLACEHOLDERS = [
-    "select", "n/a", "na", "none", "null", "unknown", "-", "--", "?", "",
-    "999", "9999", "99999", "-1",
-]  # fmt: skip
 POST_OUTCOME_TOKENS = {
     "duration", "length", "last", "close", "closed", "closing", "final", "result", "results",
     "after", "signed", "paid", "payment", "invoice", "invoiced", "won", "lost",
@@ -143,31 +139,6 @@ EXTREME_RATE = 0.005
 STALE_WARNING = 0.5
 DAY = 86_400.0
 Y = "__negpersona_audit_y"
-
-
-class AuditSettings(BaseModel):
-    """The ``audit:`` section of the spec."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-    outcome_time: str | None = Field(None, description="Column with when the outcome happened.")
-    updated: str | None = Field(None, description="Column with the last update time.")
-    stale_days: int = Field(180, ge=1, description="Records not updated for longer are stale.")
-    placeholders: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_PLACEHOLDERS),
-        description="Values meaning 'missing' (trimmed, case-insensitive); numeric entries are "
-        "sentinels flagged on numeric columns only when they form a suspicious spike.",
-    )
-    maturity_quantile: float = Field(0.9, gt=0, lt=1)
-    leakage_auc: float = Field(0.9, gt=0.5, le=1)
-    leakage_name_auc: float = Field(
-        0.75,
-        gt=0.5,
-        le=1,
-        description="Lower AUC threshold for columns whose name suggests post-outcome data.",
-    )
-    power: float = Field(0.8, gt=0, lt=1)
-    now: datetime | None = Field(None, description="Reference time (default: latest in data).")
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Commands that apply personas: apply, sql, policy, export, impact, score.
 
-Registered on the same Typer app as ``cli.py`` (imported at its end); each command is a thin
+Registered on the shared Typer app (``cli/common.py``); each command is a thin
 shell over the library (``personaset``, ``sqlgen``, ``policy``, ``audiences``, ``impact``).
 """
 
@@ -16,16 +16,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from negpersona.apply.personas import Personas
-from negpersona.cli.main import (
+from negpersona.cli.common import (
     ConfigOption,
     QuietOption,
-    _fail,
-    _print,
-    _spec,
-    _stages,
     app,
     err,
+    fail,
+    load_settings,
     out,
+    say,
+    stages,
 )
 from negpersona.errors import DataError, NegPersonaError
 from negpersona.model.atomic import to_json, write_text
@@ -68,9 +68,9 @@ def apply_command(
     from negpersona.apply.personas import write_matches
 
     try:
-        spec = _spec(config)
+        spec = load_settings(config)
         personas = _load(personas_dir)
-        with _stages(quiet) as progress:
+        with stages(quiet) as progress:
             progress("Matching records")
             matched = personas.match(
                 data, spec=spec, id_column=id_column, keep_columns=all_columns or None
@@ -78,16 +78,16 @@ def apply_command(
             write_matches(matched, out_file)
             counts = _action_counts(out_file)  # from the written file: no second pass over DATA
     except NegPersonaError as error:
-        _fail(error)
+        fail(error)
     total = sum(counts.values())
-    _print(
+    say(
         f"{total:,} records: {counts.get('exclude', 0):,} exclude, {counts.get('holdout', 0):,} "
         f"holdout (kept targeted to measure the exclusion), {counts.get('target', 0):,} target."
     )
-    _print(f"Excluded personas: {', '.join(personas.excluded) or 'none'}.")
+    say(f"Excluded personas: {', '.join(personas.excluded) or 'none'}.")
     if reason := personas.nothing_excluded_because():
-        _print(reason)
-    _print(f"Wrote {out_file}.")
+        say(reason)
+    say(f"Wrote {out_file}.")
 
 
 def _action_counts(path: Path) -> dict[str, int]:
@@ -138,7 +138,7 @@ def sql_command(
                 salt=personas.salt,
             )
     except NegPersonaError as error:
-        _fail(error)
+        fail(error)
     sys.stdout.write(text.rstrip() + "\n")
 
 
@@ -171,7 +171,7 @@ def policy_command(
     from negpersona.model.persona import DiscoveryResult
 
     try:
-        spec = _spec(config)
+        spec = load_settings(config)
         data = spec.policy.model_dump()
         overrides = {
             "rule": rule,
@@ -190,14 +190,12 @@ def policy_command(
         policy = policy_for(result, settings)
         write_text(Path(personas_dir) / "policy.json", to_json(policy))
     except NegPersonaError as error:
-        _fail(error)
+        fail(error)
     out.print(_curve_table(policy))
     chosen = policy["excluded"]
-    _print(
-        f"Rule {policy['rule']}: exclude {len(chosen)} persona(s): {', '.join(chosen) or 'none'}."
-    )
-    _print(policy["summary"])
-    _print(f"Wrote {Path(personas_dir) / 'policy.json'}.")
+    say(f"Rule {policy['rule']}: exclude {len(chosen)} persona(s): {', '.join(chosen) or 'none'}.")
+    say(policy["summary"])
+    say(f"Wrote {Path(personas_dir) / 'policy.json'}.")
 
 
 def _curve_table(policy: dict) -> Table:
@@ -256,10 +254,10 @@ def export_command(
     )
 
     try:
-        spec = _spec(config)
+        spec = load_settings(config)
         contact = spec.export
         personas = _load(personas_dir)
-        with _stages(quiet) as progress:
+        with stages(quiet) as progress:
             progress("Matching records")
             columns = {
                 "id_column": id_column or spec.id or personas.settings.get("id"),
@@ -278,13 +276,13 @@ def export_command(
             )
             write_audience(audience, out_file, fmt)
     except NegPersonaError as error:
-        _fail(error)
+        fail(error)
     reason = personas.nothing_excluded_because() if fmt not in CRM_FORMATS else None
     if reason:  # an empty exclusion file, and why
         err.print(f"[yellow]Note:[/] {escape(reason)}", highlight=False, soft_wrap=True)
     for note in audience_notes(fmt, len(audience), dropped=audience.attrs.get("dropped", 0)):
         err.print(f"[yellow]Note:[/] {escape(note)}", highlight=False, soft_wrap=True)
-    _print(f"Wrote {len(audience):,} rows to {out_file} ({fmt}).")
+    say(f"Wrote {len(audience):,} rows to {out_file} ({fmt}).")
 
 
 @app.command("impact")
@@ -300,18 +298,18 @@ def impact_command(
     from negpersona.apply.impact import impact
 
     try:
-        spec = _spec(config)
+        spec = load_settings(config)
         personas = _load(personas_dir)
-        with _stages(quiet) as progress:
+        with stages(quiet) as progress:
             progress("Applying the policy")
             estimate = impact(personas, data, spec=spec, id_column=id_column)
     except NegPersonaError as error:
-        _fail(error)
+        fail(error)
     if as_json:
         sys.stdout.write(to_json(estimate))
         return
     for line in _impact_lines(estimate):
-        _print(line)
+        say(line)
 
 
 def _impact_lines(estimate: dict) -> list[str]:
@@ -357,7 +355,7 @@ def score_command(
 ) -> None:
     """Score records given as JSON lines on stdin; print matches and the action as JSON lines."""
     try:
-        spec = _spec(config) if config is not None else None
+        spec = load_settings(config) if config is not None else None
         personas = _load(personas_dir)
         records = []
         for number, line in enumerate(sys.stdin, start=1):
@@ -374,6 +372,6 @@ def score_command(
             raise DataError("No records on stdin.", "Send one JSON object per line.")
         scored = personas.score(records, id_column=id_column, spec=spec)
     except NegPersonaError as error:
-        _fail(error)
+        fail(error)
     for item in scored:
         sys.stdout.write(json.dumps(item, default=str) + "\n")

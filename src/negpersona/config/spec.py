@@ -16,11 +16,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from negpersona.apply.policy import PolicySettings
-from negpersona.audit.checks import AuditSettings
-from negpersona.data.relations import Related, Role
+from negpersona.config.audit import AuditSettings
+from negpersona.config.policy import PolicySettings
+from negpersona.config.tables import Related, Role, TextSource
 from negpersona.errors import ConfigError
-from negpersona.explain.answers import TextSource
 
 OutcomeKind = Literal["conversion", "churn", "win_loss"]
 ColumnType = Literal["numeric", "categorical", "boolean", "date", "text", "id"]

@@ -46,19 +46,20 @@ import re
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 import ibis
 from ibis.expr.types import Table
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from negpersona.config.tables import (
+    ROLES,
+    Related,
+    Role,
+    TableRef,
+)
 from negpersona.data.profile import name_tokens
 from negpersona.data.source import CSV_SUFFIXES, PARQUET_SUFFIXES, nan_as_missing
 from negpersona.errors import ConfigError, DataError
-
-Role = Literal["demographic", "behavior", "need", "characteristic"]
-ROLES: tuple[str, ...] = ("demographic", "behavior", "need", "characteristic")
-RelationKind = Literal["one_to_one", "events"]
 
 MAX_EVENT_TYPES = 20
 SECONDS_PER_DAY = 86_400
@@ -66,67 +67,6 @@ KEY = "__negpersona_key"
 TIME = "__negpersona_time"
 TYPE = "__negpersona_type"
 ANCHOR = "__negpersona_anchor"
-NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
-EVENT_ONLY_FIELDS = ("type_column", "time_column", "window_days", "relative_to", "never")
-
-
-class TableRef(BaseModel):
-    """Another table keyed to the primary one: where it is and how its key matches.
-
-    Shared by ``related:`` entries (joined as conditions) and ``texts:`` entries (read for
-    persona cards only).
-    """
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-    section_label: ClassVar[str] = "related table"  # how error messages name an entry
-
-    name: str = Field(pattern=NAME_PATTERN, description="Short name (prefixes new columns).")
-    source: str = Field(min_length=1, description="CSV/Parquet path, frame key or table name.")
-    key: str = Field(min_length=1, description="Key column in this table.")
-    on: str | None = Field(None, description="Key column in the primary table (default: key).")
-    delimiter: str | None = None
-
-    @property
-    def primary_key(self) -> str:
-        return self.on or self.key
-
-
-class Related(TableRef):
-    """One related table, an entry of ``related:`` in ``negpersona.yaml``."""
-
-    kind: RelationKind = "one_to_one"
-    columns: list[str] | None = Field(None, description="one_to_one: columns to bring.")
-    role: Role | None = Field(None, description="Persona aspect of all columns of this table.")
-    type_column: str | None = None
-    time_column: str | None = None
-    window_days: int | None = Field(None, ge=1)
-    relative_to: str | None = None
-    never: list[tuple[str, str]] = Field(default_factory=list)
-
-    @field_validator("never")
-    @classmethod
-    def _distinct_pairs(cls, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        for did, never in pairs:
-            if did == never:
-                raise ValueError(f"a never pair needs two different event types, not {did!r} twice")
-        return pairs
-
-    @model_validator(mode="after")
-    def _fields_fit_kind(self) -> Related:
-        if self.kind == "one_to_one":
-            given = [f for f in EVENT_ONLY_FIELDS if getattr(self, f) not in (None, [])]
-            if given:
-                raise ValueError(
-                    f"{', '.join(given)} only apply to kind: events (related table {self.name!r})"
-                )
-            return self
-        if self.columns is not None:
-            raise ValueError(f"columns only applies to kind: one_to_one ({self.name!r})")
-        if (self.window_days is not None or self.relative_to) and not self.time_column:
-            raise ValueError(f"window_days and relative_to need a time_column ({self.name!r})")
-        if self.never and not self.type_column:
-            raise ValueError(f"never pairs need a type_column ({self.name!r})")
-        return self
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,32 +23,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 from ibis.expr.types import Table
-from pydantic import Field
 
-from negpersona.data.relations import TableRef, open_related
+from negpersona.config.tables import TextSource
+from negpersona.data.relations import open_related
 from negpersona.engine.sampling import keep_fraction
 from negpersona.errors import DataError
 from negpersona.model.conditions import Condition, segment_filter
 
 MAX_ANSWERS = 200_000  # answers read per source; more are sampled (seeded) for the word counts
 FLAG = "__np_member_{}"
-
-
-class TextSource(TableRef):
-    """One entry of ``texts:``: a table of answers about the records, for persona cards only."""
-
-    section_label: ClassVar[str] = "text source"
-
-    text: list[str] = Field(default_factory=list, description="Free-text answer columns.")
-    category: str | None = Field(None, description="Column with a categorized reason.")
-    competitor: str | None = Field(None, description="Column naming competitors or current tools.")
-
-    def columns(self) -> list[str]:
-        return [*self.text, *[c for c in (self.category, self.competitor) if c]]
 
 
 @dataclass

@@ -33,7 +33,7 @@ import numpy as np
 from ibis.expr.types import Table
 
 from negpersona.config.spec import Spec
-from negpersona.data.relations import ROLES
+from negpersona.config.tables import ROLES
 from negpersona.explain.answers import AnswerSettings, collect_reasons
 from negpersona.explain.counts import count_for_cards
 from negpersona.explain.language import check_text, talking_note

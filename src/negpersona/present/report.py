@@ -20,7 +20,7 @@ from typing import Any, Literal
 import jinja2
 
 from negpersona import __version__
-from negpersona.data.relations import ROLES
+from negpersona.config.tables import ROLES
 from negpersona.errors import DataError
 from negpersona.explain.edits import apply_edits
 from negpersona.explain.redact import redact
