@@ -270,8 +270,8 @@ def bench_bank(repeat: int, all_at_depth3: bool) -> list[BankResult]:
 
 
 def bench_bank_depth(path: Path, depth: int, repeat: int, algorithms: list[str]) -> BankResult:
-    from negpersona.discovery.pipeline import _index as index_of
-    from negpersona.discovery.pipeline import discover, prepare
+    from negpersona.discovery import discover, prepare
+    from negpersona.discovery.run import _index as index_of
     from negpersona.search.measures import WRAcc
     from negpersona.search.topk import top_k
 

@@ -14,7 +14,7 @@ from negpersona.config.spec import Outcome, Spec
 from negpersona.data.outcome import resolve_outcome
 from negpersona.data.source import open_source
 from negpersona.datasets.demo_data import generate_demo_tables
-from negpersona.discovery.pipeline import AuditFailed
+from negpersona.discovery import AuditFailed
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +155,42 @@ def test_large_data_audits_a_sample_and_still_leaves_out_immature_records(tables
     # sample, so about the same records are left out.
     assert any("too recent" in note for note in sampled.notes)
     assert abs(full.baseline["records"] - sampled.baseline["records"]) < 0.02 * len(leads)
+
+
+def test_audit_command_audits_what_discover_audits_related_tables_included(tables, tmp_path):
+    """Both start from the same head of the pipeline: the related tables are joined first."""
+    import yaml
+
+    leads = tables.leads.drop_duplicates("lead_id").iloc[:4000]
+    leads.drop(columns=["converted_at"]).to_csv(tmp_path / "leads.csv", index=False)
+    # A CRM export holding the outcome under another name: leakage only visible after the join.
+    crm = leads[["lead_id"]].assign(stage=leads["converted"].map({True: "won", False: "open"}))
+    crm.to_csv(tmp_path / "crm.csv", index=False)
+    tables.events.to_csv(tmp_path / "events.csv", index=False)
+    spec = {
+        "source": "leads.csv",
+        "id": "lead_id",
+        "outcome": {"column": "converted"},
+        "exclude": ["onboarding_call_booked", "deal_value"],
+        "related": [
+            {"name": "crm", "source": "crm.csv", "key": "lead_id"},
+            {
+                "name": "web",
+                "source": "events.csv",
+                "key": "lead_id",
+                "kind": "events",
+                "type_column": "event_type",
+            },
+        ],
+    }
+    (tmp_path / "negpersona.yaml").write_text(yaml.safe_dump(spec))
+    config = str(tmp_path / "negpersona.yaml")
+    audited = CliRunner().invoke(app, ["audit", "-c", config, "-o", str(tmp_path / "a"), "-q"])
+    found = CliRunner().invoke(app, ["discover", "-c", config, "-o", str(tmp_path / "d"), "-q"])
+    assert audited.exit_code == 1 and found.exit_code != 0, (audited.output, found.output)
+    alone = json.loads((tmp_path / "a" / "audit.json").read_text())
+    inside = json.loads((tmp_path / "d" / "audit.json").read_text())
+    leaks = {f["column"] for f in alone["findings"] if f["kind"] == "leakage"}
+    assert "crm_stage" in leaks, alone["findings"]
+    assert alone["findings"] == inside["findings"]
+    assert alone["summary"] == inside["summary"]

@@ -27,7 +27,7 @@ import pysubgroup as ps
 import pytest
 
 from negpersona import discover
-from negpersona.discovery.pipeline import prepare
+from negpersona.discovery import prepare
 from negpersona.model.conditions import Condition, segment_filter
 from negpersona.search.features import Selector
 from negpersona.search.interop import OneSelectorPerColumn, pysubgroup_task, to_pysubgroup

@@ -15,7 +15,7 @@ from negpersona.errors import ConfigError, DataError, NegPersonaError
 from negpersona.model.conditions import Condition
 from negpersona.model.persona import DiscoveryResult, Persona
 
-_LAZY = {"discover": "negpersona.discovery.pipeline", "Personas": "negpersona.apply.personas"}
+_LAZY = {"discover": "negpersona.discovery", "Personas": "negpersona.apply.personas"}
 
 
 def __getattr__(name: str) -> Any:

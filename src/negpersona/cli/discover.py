@@ -185,8 +185,8 @@ def discover(
     quiet: QuietOption = False,
 ) -> None:
     """Find negative personas and write personas.json and personas/*.yaml to --out."""
-    from negpersona.discovery.pipeline import AuditFailed
-    from negpersona.discovery.pipeline import discover as run
+    from negpersona.discovery import AuditFailed
+    from negpersona.discovery import discover as run
 
     try:
         spec = load_settings(config)
@@ -241,24 +241,20 @@ def audit(
     allow_column: AllowColumnOption = None,
     delimiter: DelimiterOption = None,
     table: TableOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Check the data before building personas: missing, placeholders, duplicates, leakage, maturity."""
-    from negpersona.data.outcome import resolve_outcome
-    from negpersona.data.source import open_source
-    from negpersona.discovery.pipeline import audit_for
+    from negpersona.discovery import audit_data, read_data
 
     try:
         spec = load_settings(config).with_overrides(
             target=target, positive=positive, id=id_column, time=time, exclude=exclude,
             allow_columns=allow_column, delimiter=delimiter, table=table,
         )  # fmt: skip
-        source = open_source(
-            data if data is not None else spec.source, delimiter=spec.delimiter, table=spec.table
-        )
-        resolved = resolve_outcome(source.table, spec.outcome, source.dialect)
-        report = audit_for(resolved.table, resolved.label, spec)
         if out_dir.exists() and not out_dir.is_dir():
             raise NegPersonaError(f"--out {out_dir} is a file, not a folder.")
+        with stages(quiet) as progress:  # the same head as discover: related tables joined
+            report = audit_data(read_data(data, spec, progress=progress), spec, progress=progress)
         report.write(out_dir / "audit.json")
     except NegPersonaError as error:
         fail(error)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from negpersona.config.spec import Spec, load_spec
 from negpersona.datasets.demo_data import generate_demo_tables
-from negpersona.discovery.pipeline import Progress, discover
+from negpersona.discovery import Progress, discover
 from negpersona.model.atomic import write_text
 from negpersona.model.persona import DiscoveryResult
 
