@@ -38,6 +38,7 @@ from negpersona.errors import ConfigError, DataError
 from negpersona.explain.edits import apply_edits
 from negpersona.model.atomic import staged_file
 from negpersona.model.conditions import Condition, segment_filter
+from negpersona.model.document import PolicyDocument, validated
 from negpersona.model.persona import DiscoveryResult, Persona
 
 ACTIONS = ("exclude", "holdout", "target")
@@ -89,6 +90,7 @@ class Personas:
                     f"{policy_path} is damaged (missing {', '.join(missing)}).",
                     "Run 'negpersona policy' or 'negpersona discover' again to rewrite it.",
                 )
+            validated(PolicyDocument, policy, policy_path)  # types, and a newer schema refused
         else:  # an older run: the default policy from its trade-off curve
             policy = policy_for(result, PolicySettings())
         return cls(

@@ -28,7 +28,8 @@ from negpersona.cli.common import (
     stages,
 )
 from negpersona.errors import DataError, NegPersonaError
-from negpersona.model.atomic import to_json, write_text
+from negpersona.model.atomic import to_json
+from negpersona.model.document import PolicyDocument, write_document
 
 PersonasArgument = Annotated[
     Path,
@@ -188,7 +189,7 @@ def policy_command(
         settings = validate_spec({**spec.model_dump(), "policy": data}, "options").policy
         result = DiscoveryResult.read(personas_dir)
         policy = policy_for(result, settings)
-        write_text(Path(personas_dir) / "policy.json", to_json(policy))
+        write_document(Path(personas_dir) / "policy.json", PolicyDocument, policy)
     except NegPersonaError as error:
         fail(error)
     out.print(_curve_table(policy))

@@ -16,6 +16,13 @@ from typing import Any
 from negpersona.errors import DataError
 from negpersona.model.atomic import staged_directory, to_json, to_yaml, write_json
 from negpersona.model.conditions import Condition, describe, neutral_name
+from negpersona.model.document import (
+    AuditDocument,
+    PolicyDocument,
+    RunDocument,
+    validated,
+    versioned,
+)
 
 
 def persona_id(conditions: list[Condition]) -> str:
@@ -178,7 +185,8 @@ class DiscoveryResult:
     policy: dict[str, Any] | None = None  # policy.json
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The run document (``personas.json``), schema in :mod:`negpersona.model.document`."""
+        return versioned({
             "baseline": self.baseline,
             "settings": self.settings,
             "set_aside": self.set_aside,
@@ -186,7 +194,7 @@ class DiscoveryResult:
             **self.extra,
             "personas": [persona.to_dict() for persona in self.personas],
             "unconfirmed": [persona.to_dict() for persona in self.unconfirmed],
-        }
+        })  # fmt: skip
 
     def write(self, out_dir: str | Path) -> Path:
         """Write ``personas.json``, ``personas/<id>.yaml`` (and ``raw_top.json``) atomically."""
@@ -195,18 +203,24 @@ class DiscoveryResult:
             raise DataError(
                 f"--out {out_dir} is a file, not a folder.", "Name a folder for the outputs."
             )
+        documents = {"personas.json": (RunDocument, self.to_dict())}
+        if self.audit is not None:
+            documents["audit.json"] = (AuditDocument, versioned(self.audit))
+        if self.policy is not None:
+            documents["policy.json"] = (PolicyDocument, versioned(self.policy))
+        texts = {}
+        for name, (model, document) in documents.items():
+            texts[name] = to_json(document)
+            validated(model, json.loads(texts[name]), name)  # a writer bug fails here, not later
         with staged_directory(out_dir) as stage:
-            (stage / "personas.json").write_text(to_json(self.to_dict()), encoding="utf-8")
+            for name, text in texts.items():
+                (stage / name).write_text(text, encoding="utf-8")
             folder = stage / "personas"
             folder.mkdir()
             for persona in self.personas:
                 (folder / f"{persona.id}.yaml").write_text(_persona_yaml(persona), encoding="utf-8")
             if self.raw_top is not None:
                 (stage / "raw_top.json").write_text(to_json(self.raw_top), encoding="utf-8")
-            if self.audit is not None:
-                (stage / "audit.json").write_text(to_json(self.audit), encoding="utf-8")
-            if self.policy is not None:
-                (stage / "policy.json").write_text(to_json(self.policy), encoding="utf-8")
         return out_dir
 
     @classmethod
@@ -216,6 +230,7 @@ class DiscoveryResult:
             raise DataError(f"No personas.json in {out_dir}.", "Run 'negpersona discover' first.")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            validated(RunDocument, data, path)  # names the file and the field, refuses newer
             return cls(
                 baseline=data["baseline"],
                 settings=data["settings"],
