@@ -23,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from negpersona import DataError, Spec, discover
+from negpersona.cli.hints import cli_text
 from negpersona.cli.main import app
 from negpersona.data.source import open_source
 from negpersona.datasets.demo_data import generate_leads
@@ -186,7 +187,8 @@ def test_database_url_without_table(files, monkeypatch, scheme):
     with pytest.raises(DataError) as info:
         open_source(url)
     assert url in str(info.value)
-    assert "?table=" in str(info.value) and "--table" in str(info.value)
+    assert "?table=" in str(info.value) and "table: NAME" in str(info.value)
+    assert "--table" in cli_text(info.value)
 
 
 @pytest.mark.parametrize("scheme", ["duckdb", "sqlite"])

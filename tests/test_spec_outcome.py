@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from negpersona import ConfigError, DataError, Spec, discover, load_spec
+from negpersona.cli.hints import cli_text
 from negpersona.cli.main import app
 from negpersona.config.spec import Outcome, validate_spec
 from negpersona.data.outcome import resolve_outcome
@@ -295,7 +296,8 @@ def test_ambiguous_two_values_ask_for_positive():
     frame["colour"] = np.where(frame["won"], "blue", "green")
     with pytest.raises(DataError) as info:
         resolve(frame, column="colour")
-    assert "'colour'" in str(info.value) and "--positive" in str(info.value)
+    assert "'colour'" in str(info.value) and "outcome.positive" in str(info.value)
+    assert "--positive" in cli_text(info.value)
 
 
 def test_three_values_need_explicit_positives():
@@ -406,7 +408,8 @@ def test_expression_with_a_subquery_is_refused(tmp_path):
 def test_no_outcome_at_all():
     with pytest.raises(ConfigError) as info:
         resolve(deals())
-    assert "--target" in str(info.value)
+    assert info.value.setting == "outcome.column" and "outcome.column" in str(info.value)
+    assert "--target" in cli_text(info.value)
 
 
 # --- sensitive columns --------------------------------------------------------------------------

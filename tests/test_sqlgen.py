@@ -36,6 +36,7 @@ from negpersona.apply.sqlgen import (
     persona_expression,
     select_statement,
 )
+from negpersona.cli.hints import cli_text
 from negpersona.errors import ConfigError
 from negpersona.model.conditions import OPS, Condition, segment_filter
 
@@ -515,7 +516,8 @@ def test_holdout_without_id_column_names_what_to_set():
     personas = [SqlPersona("p", (Condition("x", "=", 1),))]
     with pytest.raises(ConfigError) as error:
         select_statement(personas, table="t", dialect="duckdb", holdout=0.05)
-    assert "id" in error.value.message and "--id" in error.value.hint
+    assert "id" in error.value.message and "id: in the spec" in error.value.hint
+    assert error.value.setting == "id" and "--id-column" in cli_text(error.value)
 
 
 @pytest.mark.parametrize("fraction", [-0.1, 1.5, float("nan"), "0.1"])

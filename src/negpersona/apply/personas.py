@@ -233,7 +233,9 @@ class Personas:
         if not id_column:
             raise DataError(
                 f"The exploration holdout needs a record id, and {name} has none set.",
-                "Pass --id-column (or set id: in the spec), or --holdout 0 to keep no holdout.",
+                "Set the id column (id: in the spec), or policy.holdout to 0 to keep no holdout.",
+                code="apply.holdout_needs_id",
+                setting="id",
             )
         # The rule of sqlgen.holdout_expression / is_holdout, so SQL and Python agree.
         threshold = round(self.holdout * BUCKETS)
@@ -251,7 +253,7 @@ class Personas:
         if missing:
             derived = self.settings.get("derived_columns") or {}
             hint = (
-                " Some come from related tables: pass --config with the spec's related: section."
+                " Some come from related tables: use the spec with its related: section."
                 if any(column in derived for column in missing)
                 else ""
             )
@@ -259,6 +261,8 @@ class Personas:
             raise DataError(
                 f"{name} lacks column(s) the personas use: {listed}.",
                 f"Add the column(s) or edit those personas' conditions.{hint}",
+                code="apply.missing_columns",
+                related=bool(hint),
             )
         casts = {}
         for persona in self.personas:

@@ -54,7 +54,10 @@ def choose(
     if settings.rule == "break_even" and not (has_cost and has_value):
         raise ConfigError(
             "The break_even policy needs a cost per record and a value per conversion.",
-            "Set policy.cost_per_record and policy.value_per_conversion (or --cost/--value).",
+            "Set policy.cost_per_record and policy.value_per_conversion (or discovery.cost and "
+            "discovery.value).",
+            code="policy.break_even_needs_money",
+            setting="policy.cost_per_record",
         )
     explicit = (settings.cost_per_record is not None, settings.value_per_conversion is not None)
     curve = [_with_money(step, cost, value, explicit) for step in steps]

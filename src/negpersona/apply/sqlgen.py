@@ -182,8 +182,9 @@ def action_expression(
         raise ConfigError(
             f"The exploration holdout ({holdout:g}) needs a record id column to hash, "
             "and none is set.",
-            "Pass the id column (--id on the command line, or id: in the spec), "
-            "or set the holdout to 0.",
+            "Set the id column (id: in the spec), or set the holdout to 0.",
+            code="sql.holdout_needs_id",
+            setting="id",
         )
     excluded = [persona_expression(p.conditions) for p in personas if p.excluded]
     if not excluded:

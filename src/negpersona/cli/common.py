@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
+from negpersona.cli.hints import cli_text
 from negpersona.config.spec import Spec, load_spec
 from negpersona.errors import NegPersonaError
 
@@ -102,7 +103,8 @@ def stages(quiet: bool):
 
 
 def fail(error: NegPersonaError) -> None:
-    err.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+    text = cli_text(error)  # the library's words, with CLI options for settings
+    err.print(f"[bold red]Error:[/] {escape(text)}", highlight=False, soft_wrap=True)
     raise typer.Exit(error.exit_code)
 
 

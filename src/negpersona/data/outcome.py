@@ -43,9 +43,16 @@ def unknown_column(name: str, table: Table, what: str) -> DataError:
         if close
         else f"Columns: {', '.join(table.columns[:30])}."
     )
-    if len(table.columns) == 1 and any(mark in table.columns[0] for mark in ",;|\t"):
-        hint += " The file was read as one column: pass --delimiter (e.g. --delimiter ';')."
-    return DataError(f"Unknown {what} column {name!r}.", hint)
+    one_column = len(table.columns) == 1 and any(mark in table.columns[0] for mark in ",;|\t")
+    if one_column:
+        hint += " The file was read as one column: set delimiter: (e.g. delimiter: ';')."
+    return DataError(
+        f"Unknown {what} column {name!r}.",
+        hint,
+        code="data.unknown_column",
+        column=name,
+        one_column=one_column,
+    )
 
 
 def resolve_outcome(table: Table, outcome: Outcome, dialect: str = "duckdb") -> ResolvedOutcome:
@@ -55,7 +62,9 @@ def resolve_outcome(table: Table, outcome: Outcome, dialect: str = "duckdb") -> 
     if not outcome.column:
         raise ConfigError(
             "No outcome given.",
-            "Pass --target COLUMN (and --positive VALUE if needed), or set outcome: in negpersona.yaml.",
+            "Set outcome.column (and outcome.positive if needed) in negpersona.yaml.",
+            code="outcome.missing",
+            setting="outcome.column",
         )
     if outcome.column not in table.columns:
         raise unknown_column(outcome.column, table, "outcome")
@@ -65,7 +74,10 @@ def resolve_outcome(table: Table, outcome: Outcome, dialect: str = "duckdb") -> 
     kept = int(known.count().to_pyarrow().as_py())
     if kept == 0:
         raise DataError(
-            f"Outcome column {outcome.column!r} has no values.", "Choose another --target."
+            f"Outcome column {outcome.column!r} has no values.",
+            "Choose another outcome.column.",
+            code="outcome.no_values",
+            setting="outcome.column",
         )
     values = [
         row["v"]
@@ -82,7 +94,10 @@ def resolve_outcome(table: Table, outcome: Outcome, dialect: str = "duckdb") -> 
             shown = ", ".join(map(repr, values[:3]))
             raise DataError(
                 f"No record has outcome {outcome.column!r} equal to {', '.join(map(repr, outcome.positive))}.",
-                f"Values there include {shown}; pass one of them with --positive.",
+                f"Values there include {shown}; set outcome.positive to one of them.",
+                code="outcome.positive_not_found",
+                setting="outcome.positive",
+                shown=shown,
             )
     else:
         positive = [_guess_positive(outcome.column, values, outcome.kind)]
@@ -102,7 +117,9 @@ def _guess_positive(column: str, values: list[Any], kind: str) -> Any:
     if len(values) > 2:
         raise DataError(
             f"Outcome {column!r} has more than two values (e.g. {', '.join(map(repr, values[:3]))}).",
-            "Pass --positive VALUE (repeatable) to say which values count as the event.",
+            "Set outcome.positive (one or more values) to say which values count as the event.",
+            code="outcome.ambiguous_positive",
+            setting="outcome.positive",
         )
     if len(values) < 2:
         return values[0] if values else True
@@ -118,7 +135,9 @@ def _guess_positive(column: str, values: list[Any], kind: str) -> Any:
     raise DataError(
         f"Cannot tell which value of {column!r} is the {'churn' if kind == 'churn' else 'conversion'}"
         f" ({values[0]!r} or {values[1]!r}).",
-        "Pass --positive VALUE.",
+        "Set outcome.positive.",
+        code="outcome.unclear_positive",
+        setting="outcome.positive",
     )
 
 
@@ -134,14 +153,20 @@ def _coerce_positive(positive: list[Any], values: list[Any], dtype: Any) -> list
                 result.append(False)
             else:
                 raise ConfigError(
-                    f"--positive {item!r} is not a yes/no value for a boolean outcome."
+                    f"outcome.positive {item!r} is not a yes/no value for a boolean outcome.",
+                    code="outcome.positive_not_boolean",
+                    setting="outcome.positive",
+                    value=item,
                 )
         elif dtype.is_numeric():
             try:
                 result.append(float(item) if "." in str(item) else int(item))
             except ValueError:
                 raise ConfigError(
-                    f"--positive {item!r} is not a number, but the outcome is numeric."
+                    f"outcome.positive {item!r} is not a number, but the outcome is numeric.",
+                    code="outcome.positive_not_numeric",
+                    setting="outcome.positive",
+                    value=item,
                 ) from None
         else:
             result.append(str(item))

@@ -134,10 +134,13 @@ def _read(path: Path, kind: str, location: str, delimiter: str | None) -> Source
             + kind.upper()
             + " file"
             + (
-                " and pass --delimiter if it is not comma-, semicolon- or tab-separated."
+                " and set delimiter: if it is not comma-, semicolon- or tab-separated."
                 if kind == "csv"
                 else "."
             ),
+            code="source.unreadable",
+            setting="delimiter" if kind == "csv" else None,
+            kind=kind,
         ) from None
     if not columns:
         raise DataError(f"{path} has no columns.", "Check that the file has a header row.")
@@ -167,7 +170,10 @@ def _open_url(url: str, table: str | None) -> Source:
         ) from None
     if not table:
         raise DataError(
-            f"No table named in {_redact(url)}.", "Add ?table=NAME to the URL or pass --table NAME."
+            f"No table named in {_redact(url)}.",
+            "Add ?table=NAME to the URL or set table: NAME.",
+            code="source.no_table",
+            setting="table",
         )
     try:
         found = con.table(table)

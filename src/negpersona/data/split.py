@@ -52,14 +52,18 @@ def _time_split(table: Table, fraction: float, time_column: str) -> Split:
     elif not (dtype.is_timestamp() or dtype.is_numeric()):
         raise DataError(
             f"Time column {time_column!r} has type {dtype}, not a date or time.",
-            "Name a date/timestamp column with --time, or leave it out for a random split.",
+            "Name a date/timestamp column as time:, or leave it out for a random split.",
+            code="split.time_not_a_date",
+            setting="time",
         )
     ordinal = column.epoch_seconds() if not dtype.is_numeric() else column.cast("float64")
     cutoff = table.aggregate(c=ordinal.quantile(1 - fraction)).to_pyarrow().to_pylist()[0]["c"]
     if cutoff is None:
         raise DataError(
             f"Time column {time_column!r} has no readable values.",
-            "Check its format (ISO dates such as 2024-05-31 work) or leave --time out.",
+            "Check its format (ISO dates such as 2024-05-31 work) or leave time: out.",
+            code="split.time_unreadable",
+            setting="time",
         )
     confirm = (ordinal > cutoff).fill_null(False)
     return Split(

@@ -300,8 +300,10 @@ def _selectors(
             raise DataError(
                 f"Every condition column of {name} drifts strongly between the discovery "
                 "and confirmation records.",
-                "Personas would describe the period, not people; allow a column with "
-                "--allow-column or check the time column.",
+                "Personas would describe the period, not people; allow a column in "
+                "allow_columns or check the time column.",
+                code="split.every_column_drifts",
+                setting="allow_columns",
             )
     return selectors
 
@@ -334,7 +336,9 @@ class AuditFailed(DataError):
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         super().__init__(
             f"The data audit found {len(errors)} error(s): {listed}{more}.",
-            "Fix the data or the spec (see audit.json), or pass --force to go on anyway.",
+            "Fix the data or the spec (see audit.json), or set discovery.force to go on anyway.",
+            code="audit.failed",
+            setting="discovery.force",
         )
 
 

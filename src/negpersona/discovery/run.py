@@ -480,12 +480,17 @@ def _check_size(
     if n_disc < 2 * min_records:
         raise DataError(
             f"Too few discovery records: {n_disc} (need at least {2 * min_records}).",
-            "Add data, lower --min-records, or lower --confirm-fraction.",
+            "Add data, lower discovery.min_records, or lower discovery.confirm_fraction.",
+            code="data.too_few_discovery_records",
+            setting="discovery.min_records",
         )
     if pos_disc == 0 or total_pos == 0:
         raise DataError(
             f"No positive outcomes among the discovery records of {name}.",
-            "Check --target/--positive: a negative persona needs a baseline rate above zero.",
+            "Check outcome.column and outcome.positive: a negative persona needs a baseline "
+            "rate above zero.",
+            code="outcome.no_positives",
+            setting="outcome.positive",
         )
 
 
@@ -500,12 +505,16 @@ def _measure(spec: Spec, n: int, pos: int):
     if settings.cost is None and not spec.cost:
         raise DataError(
             "Business mode needs a cost per record.",
-            "Pass --cost AMOUNT or set cost: COLUMN in the spec.",
+            "Set discovery.cost (an amount) or cost: COLUMN in the spec.",
+            code="business.no_cost",
+            setting="discovery.cost",
         )
     if settings.value is None and not spec.value:
         raise DataError(
             "Business mode needs a value per conversion.",
-            "Pass --value AMOUNT or set value: COLUMN in the spec.",
+            "Set discovery.value (an amount) or value: COLUMN in the spec.",
+            code="business.no_value",
+            setting="discovery.value",
         )
     use_value_column = settings.value is None and spec.value is not None
     use_cost_column = settings.cost is None and spec.cost is not None

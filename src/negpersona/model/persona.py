@@ -201,7 +201,11 @@ class DiscoveryResult:
         out_dir = Path(out_dir)
         if out_dir.exists() and not out_dir.is_dir():
             raise DataError(
-                f"--out {out_dir} is a file, not a folder.", "Name a folder for the outputs."
+                f"{out_dir} is a file, not a folder.",
+                "Name a folder for the outputs.",
+                code="output.not_a_folder",
+                setting="out",
+                path=str(out_dir),
             )
         documents = {"personas.json": (RunDocument, self.to_dict())}
         if self.audit is not None:

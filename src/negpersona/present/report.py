@@ -61,7 +61,9 @@ def report_model(out_dir: str | Path) -> tuple[dict[str, Any], list[str]]:
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise DataError(
-            f"{out_dir} is not a folder.", "Pass the folder that 'negpersona discover --out' wrote."
+            f"{out_dir} is not a folder.",
+            "Pass the folder that discovery wrote.",
+            code="report.not_a_folder",
         )
     result = DiscoveryResult.read(out_dir)
     warnings = apply_edits(result, out_dir)
