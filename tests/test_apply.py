@@ -16,9 +16,10 @@ from negpersona import discover
 from negpersona.apply.impact import impact
 from negpersona.apply.personas import Personas, write_matches
 from negpersona.apply.policy import choose
-from negpersona.apply.sqlgen import SqlPersona, is_holdout, select_statement
+from negpersona.apply.sqlgen import SqlPersona, select_statement
 from negpersona.cli.main import app
 from negpersona.config.policy import PolicySettings
+from negpersona.engine.hashing import is_holdout
 from negpersona.errors import ConfigError, DataError
 from negpersona.model.conditions import Condition
 from negpersona.model.persona import Confirmation, Persona

@@ -29,14 +29,12 @@ from negpersona.apply.sqlgen import (
     case_expression,
     condition_expression,
     expression_sql,
-    holdout_bucket,
     holdout_expression,
-    id_text,
-    is_holdout,
     persona_expression,
     select_statement,
 )
 from negpersona.cli.hints import cli_text
+from negpersona.engine.hashing import holdout_bucket, id_text, is_holdout
 from negpersona.errors import ConfigError
 from negpersona.model.conditions import OPS, Condition, segment_filter
 

@@ -29,11 +29,11 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from negpersona.apply.policy import choose, default_money
-from negpersona.apply.sqlgen import BUCKET_CHARS, BUCKETS
 from negpersona.config.policy import PolicySettings
 from negpersona.config.spec import Spec
 from negpersona.data.relations import attach_related
 from negpersona.data.source import Source, open_source
+from negpersona.engine.hashing import holdout_flag
 from negpersona.errors import ConfigError, DataError
 from negpersona.explain.edits import apply_edits
 from negpersona.model.atomic import staged_file
@@ -237,13 +237,8 @@ class Personas:
                 code="apply.holdout_needs_id",
                 setting="id",
             )
-        # The rule of sqlgen.holdout_expression / is_holdout, so SQL and Python agree.
-        threshold = round(self.holdout * BUCKETS)
-        if threshold >= BUCKETS:
-            return ibis.literal(True)
-        text = ibis.literal(f"{self.salt}:") + records[id_column].cast("string")
-        bucket = text.hexdigest("sha256").substr(0, BUCKET_CHARS)
-        return (bucket < format(threshold, f"0{BUCKET_CHARS}x")).fill_null(False)
+        # The rule of sqlgen.holdout_expression and is_holdout, so SQL and Python agree.
+        return holdout_flag(records[id_column], self.holdout, self.salt)
 
     def _checked(self, records: Table, name: str) -> Table:
         """``records`` with all-missing columns typed; errors for missing or mistyped columns."""

@@ -30,15 +30,15 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import hashlib
 import math
 import numbers
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
 
+from negpersona.engine.capabilities import NO_SHA256
+from negpersona.engine.hashing import BUCKET_CHARS, BUCKETS, check_fraction, holdout_threshold
 from negpersona.errors import ConfigError
 from negpersona.model.conditions import Condition
 
@@ -56,15 +56,10 @@ DIALECTS: tuple[str, ...] = (
     "sqlite",
 )
 
-# Dialects without a built-in SHA-256 can tag personas but cannot compute the holdout.
-NO_SHA256: tuple[str, ...] = ("sqlite",)
 
 PERSONA_COLUMN = "negative_persona"
 ACTION_COLUMN = "negative_persona_action"
 
-# The holdout bucket is the first 8 hex chars of the digest: 16**8 buckets.
-BUCKET_CHARS = 8
-BUCKETS = 16**BUCKET_CHARS
 
 _COMPARISONS: dict[str, type[exp.Binary]] = {
     "=": exp.EQ,
@@ -177,7 +172,7 @@ def action_expression(
     persona, not only the first match, so ordering never lets an excluded record through.
     """
     dialect = _check_dialect(dialect)
-    _check_fraction(holdout)
+    check_fraction(holdout)
     if holdout > 0 and not id_column:
         raise ConfigError(
             f"The exploration holdout ({holdout:g}) needs a record id column to hash, "
@@ -248,8 +243,8 @@ def holdout_expression(id_column: str, fraction: float, salt: str, dialect: str)
     record without an id is never in the holdout.
     """
     dialect = _check_dialect(dialect)
-    _check_fraction(fraction)
-    threshold = _threshold(fraction)
+    check_fraction(fraction)
+    threshold = holdout_threshold(fraction)
     if threshold <= 0:
         return exp.false()
     if dialect in NO_SHA256:
@@ -299,65 +294,6 @@ def _hex_sha256(text: exp.Expression, dialect: str) -> exp.Expression:
     raise ConfigError(f"No SHA-256 for the {dialect} dialect.")  # pragma: no cover (NO_SHA256)
 
 
-def holdout_bucket(record_id: object, salt: str) -> str:
-    """The Python reference of the SQL bucket: the first 8 hex chars of the salted SHA-256.
-
-    The id becomes text the way ``CAST(id AS text)`` writes it (see :func:`id_text`).
-    """
-    text = f"{salt}:{id_text(record_id)}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:BUCKET_CHARS]
-
-
-def is_holdout(record_id: object, fraction: float, salt: str) -> bool:
-    """The Python reference of :func:`holdout_expression` for one record id.
-
-    Fraction 0 is never and a fraction that rounds to all buckets is always (like the SQL
-    constants); otherwise a missing id (None) is never in the holdout.
-    """
-    _check_fraction(fraction)
-    threshold = _threshold(fraction)
-    if threshold <= 0:
-        return False
-    if threshold >= BUCKETS:
-        return True
-    if record_id is None:
-        return False
-    return int(holdout_bucket(record_id, salt), 16) < threshold
-
-
-def id_text(record_id: object) -> str:
-    """A record id as ``CAST(id AS text)`` writes it, for hashing.
-
-    Portable in every engine: integers (``123``, numpy integers too) and text (as is, hashed as
-    UTF-8; SQL Server hashes VARCHAR in the column's code page, so keep non-ASCII ids to engines
-    with UTF-8 text or a UTF-8 collation). Matches DuckDB and PostgreSQL: booleans
-    (``true``/``false``), UUIDs (lowercase with hyphens), dates (``2024-01-31``) and timestamps
-    (``2024-01-31 12:00:00``). Floats use Python's shortest repr (``1.5``, ``1e+20``), which
-    DuckDB shares but other engines may not; decimals print with their scale in most engines.
-    Prefer integer or text ids.
-    """
-    if record_id is None:
-        raise ValueError("A missing id has no holdout bucket: it is never in the holdout.")
-    if hasattr(record_id, "item") and not isinstance(record_id, str | bytes):
-        record_id = record_id.item()  # numpy scalars
-    if isinstance(record_id, bool):
-        return "true" if record_id else "false"
-    if isinstance(record_id, numbers.Integral):
-        return str(int(record_id))
-    if isinstance(record_id, bytes):
-        raise TypeError("Binary ids have no portable text form; cast them to text or hex first.")
-    if isinstance(record_id, uuid.UUID):
-        return str(record_id)
-    if isinstance(record_id, dt.datetime):
-        return record_id.isoformat(sep=" ")
-    return str(record_id)
-
-
-def _threshold(fraction: float) -> int:
-    """The holdout bound in buckets (0 … 16**8)."""
-    return round(fraction * BUCKETS)
-
-
 # ---- checks ------------------------------------------------------------------------------------
 
 
@@ -368,14 +304,6 @@ def _check_dialect(dialect: str) -> str:
             f"Unknown SQL dialect {dialect!r}.", f"Use one of: {', '.join(DIALECTS)}."
         )
     return name
-
-
-def _check_fraction(fraction: float) -> None:
-    if not isinstance(fraction, numbers.Real) or not 0 <= float(fraction) <= 1:
-        raise ConfigError(
-            f"The exploration holdout must be a fraction from 0 to 1, not {fraction!r}.",
-            "Use e.g. 0.05 for 5% of the excluded records.",
-        )
 
 
 def _check_ids(personas: Sequence[SqlPersona]) -> None:
@@ -398,10 +326,7 @@ __all__ = [
     "case_expression",
     "condition_expression",
     "expression_sql",
-    "holdout_bucket",
     "holdout_expression",
-    "id_text",
-    "is_holdout",
     "persona_expression",
     "select_statement",
 ]

@@ -24,6 +24,7 @@ from negpersona.data.relations import attach_related, infer_roles
 from negpersona.data.source import Source, open_source
 from negpersona.data.split import Split, make_split, no_split
 from negpersona.data.time_proxy import DRIFT_THRESHOLD, drift_band, split_drift
+from negpersona.engine.capabilities import capabilities
 from negpersona.engine.sampling import keep_fraction, materialized
 from negpersona.errors import ConfigError, DataError
 from negpersona.search.compress import (
@@ -260,7 +261,7 @@ def _profile_and_plan(
         searched,
         bins=settings.bins,
         max_categories=settings.max_categories,
-        exact_quantiles=loaded.source.dialect in {"duckdb", "postgres"},
+        exact_quantiles=capabilities(loaded.source.dialect).exact_quantiles,
         columns=_data_columns(loaded.table),
         max_rows=max(settings.max_search_rows, 1) * 2,
     )
