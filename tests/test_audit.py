@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from negpersona.audit.checks import _category_auc, _ordered_auc, audit_table
+from negpersona.audit import audit_table
+from negpersona.audit.common import _category_auc, _ordered_auc
 from negpersona.config.audit import AuditSettings
 from negpersona.config.spec import Outcome
 from negpersona.data.outcome import resolve_outcome
@@ -76,7 +77,7 @@ def test_report_serializes_and_writes_atomically(tmp_path):
     path = tmp_path / "out" / "audit.json"
     report.write(path)
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert set(data) == {"findings", "summary"}
+    assert set(data) == {"schema_version", "findings", "summary"}
     assert data == json.loads(json.dumps(report.to_dict()))
     missing = next(f for f in data["findings"] if f["kind"] == "missing")
     assert missing["column"] == "score" and missing["details"]["missing"] == 100

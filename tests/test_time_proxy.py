@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from negpersona.audit.checks import audit_table
+from negpersona.audit import audit_table
 from negpersona.cli.main import app
 from negpersona.config.spec import Outcome, Spec
 from negpersona.data.outcome import resolve_outcome

@@ -16,7 +16,7 @@ from typing import Any
 import ibis
 from ibis.expr.types import Table
 
-from negpersona.audit.checks import AuditReport, Finding, audit_table
+from negpersona.audit import AuditReport, Finding, audit_table
 from negpersona.config.spec import Spec
 from negpersona.data.outcome import ResolvedOutcome, resolve_outcome, unknown_column
 from negpersona.data.profile import profile_table
