@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from negpersona.explain.answers import FLAG, AnswerSettings, _add_blocks
-from negpersona.explain.reasons import category_shares
+from negpersona.explain.categories import category_shares
 from tests.test_reasons import _random_corpus, _reference_quotes, _reference_terms
 
 

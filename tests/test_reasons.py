@@ -14,29 +14,32 @@ from scipy import stats as scipy_stats
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from negpersona.errors import ConfigError
-from negpersona.explain.reasons import (
+from negpersona.explain.categories import Share, category_shares
+from negpersona.explain.corpus import (
+    TextCorpus,
+    _is_text,
+    distinguishing_terms,
+    representative_quotes,
+)
+from negpersona.explain.quotes import (
     _MIN_QUOTE_WORDS,
     _PLACEHOLDER_RE,
-    _TOKEN,
-    Share,
-    Term,
-    TextCorpus,
-    _beyond_chance,
-    _check_ngram_range,
-    _is_text,
-    _log_odds_z,
-    _make_analyzer,
-    _min_count,
     _quote_key,
     _quote_rank,
     _term_weights,
     _truncate,
-    _without_nested_duplicates,
-    category_shares,
-    distinguishing_terms,
-    representative_quotes,
 )
 from negpersona.explain.redact import redact
+from negpersona.explain.terms import (
+    _TOKEN,
+    Term,
+    _beyond_chance,
+    _check_ngram_range,
+    _log_odds_z,
+    _make_analyzer,
+    _min_count,
+    _without_nested_duplicates,
+)
 
 FILLER = [
     "the product is fine and the team uses it daily",

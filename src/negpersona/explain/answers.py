@@ -139,7 +139,8 @@ def _add_blocks(
     settings: AnswerSettings,
 ) -> None:
     # scikit-learn loads only when cards are written, not whenever the spec is read.
-    from negpersona.explain.reasons import TextCorpus, category_shares
+    from negpersona.explain.categories import category_shares
+    from negpersona.explain.corpus import TextCorpus
 
     values = rows[column].where(rows[column].notna(), None)
     present = values.map(lambda v: bool(v and str(v).strip())).to_numpy(dtype=bool)
