@@ -78,7 +78,7 @@ def test_report_serializes_and_writes_atomically(tmp_path):
     report.write(path)
     data = json.loads(path.read_text(encoding="utf-8"))
     assert set(data) == {"schema_version", "findings", "summary"}
-    assert data == json.loads(json.dumps(report.to_dict()))
+    assert data == {"schema_version": 1, **json.loads(json.dumps(report.to_dict()))}
     missing = next(f for f in data["findings"] if f["kind"] == "missing")
     assert missing["column"] == "score" and missing["details"]["missing"] == 100
     assert set(missing) == {"severity", "kind", "column", "message", "suggestion", "details"}
