@@ -21,13 +21,12 @@ from negpersona.cli.common import (
     QuietOption,
     app,
     err,
-    fail,
     load_settings,
     out,
     say,
     stages,
 )
-from negpersona.errors import DataError, NegPersonaError
+from negpersona.errors import DataError
 from negpersona.model.atomic import to_json
 from negpersona.model.document import PolicyDocument, write_document
 
@@ -68,18 +67,15 @@ def apply_command(
     """Tag every record with the personas it matches and the action the policy recommends."""
     from negpersona.apply.personas import write_matches
 
-    try:
-        spec = load_settings(config)
-        personas = _load(personas_dir)
-        with stages(quiet) as progress:
-            progress("Matching records")
-            matched = personas.match(
-                data, spec=spec, id_column=id_column, keep_columns=all_columns or None
-            )
-            write_matches(matched, out_file)
-            counts = _action_counts(out_file)  # from the written file: no second pass over DATA
-    except NegPersonaError as error:
-        fail(error)
+    spec = load_settings(config)
+    personas = _load(personas_dir)
+    with stages(quiet) as progress:
+        progress("Matching records")
+        matched = personas.match(
+            data, spec=spec, id_column=id_column, keep_columns=all_columns or None
+        )
+        write_matches(matched, out_file)
+        counts = _action_counts(out_file)  # from the written file: no second pass over DATA
     total = sum(counts.values())
     say(
         f"{total:,} records: {counts.get('exclude', 0):,} exclude, {counts.get('holdout', 0):,} "
@@ -121,25 +117,22 @@ def sql_command(
     """Print the personas as SQL: a CASE expression and a SELECT for a CRM or warehouse view."""
     from negpersona.apply.sqlgen import SqlPersona, expression_sql, select_statement
 
-    try:
-        personas = _load(personas_dir)
-        excluded = set(personas.excluded)
-        items = [SqlPersona(p.id, tuple(p.conditions), p.id in excluded) for p in personas.personas]
-        id_column = id_column or personas.settings.get("id")
-        if expression_only:
-            text = expression_sql(items, dialect)
-        else:
-            text = select_statement(
-                items,
-                table=table,
-                schema=schema,
-                dialect=dialect,
-                id_column=id_column,
-                holdout=personas.holdout if excluded else 0.0,
-                salt=personas.salt,
-            )
-    except NegPersonaError as error:
-        fail(error)
+    personas = _load(personas_dir)
+    excluded = set(personas.excluded)
+    items = [SqlPersona(p.id, tuple(p.conditions), p.id in excluded) for p in personas.personas]
+    id_column = id_column or personas.settings.get("id")
+    if expression_only:
+        text = expression_sql(items, dialect)
+    else:
+        text = select_statement(
+            items,
+            table=table,
+            schema=schema,
+            dialect=dialect,
+            id_column=id_column,
+            holdout=personas.holdout if excluded else 0.0,
+            salt=personas.salt,
+        )
     sys.stdout.write(text.rstrip() + "\n")
 
 
@@ -171,27 +164,24 @@ def policy_command(
     from negpersona.config.spec import validate_spec
     from negpersona.model.persona import DiscoveryResult
 
-    try:
-        spec = load_settings(config)
-        data = spec.policy.model_dump()
-        overrides = {
-            "rule": rule,
-            "max_conversion_loss": max_conversion_loss,
-            "cost_per_record": cost,
-            "value_per_conversion": value,
-            "holdout": holdout,
-            "salt": salt,
-            "exclude": exclude,
-            "keep": keep,
-        }
-        data.update({key: item for key, item in overrides.items() if item not in (None, [])})
-        # Validated as part of the spec, so errors name the field as for every other setting.
-        settings = validate_spec({**spec.model_dump(), "policy": data}, "options").policy
-        result = DiscoveryResult.read(personas_dir)
-        policy = policy_for(result, settings)
-        write_document(Path(personas_dir) / "policy.json", PolicyDocument, policy)
-    except NegPersonaError as error:
-        fail(error)
+    spec = load_settings(config)
+    data = spec.policy.model_dump()
+    overrides = {
+        "rule": rule,
+        "max_conversion_loss": max_conversion_loss,
+        "cost_per_record": cost,
+        "value_per_conversion": value,
+        "holdout": holdout,
+        "salt": salt,
+        "exclude": exclude,
+        "keep": keep,
+    }
+    data.update({key: item for key, item in overrides.items() if item not in (None, [])})
+    # Validated as part of the spec, so errors name the field as for every other setting.
+    settings = validate_spec({**spec.model_dump(), "policy": data}, "options").policy
+    result = DiscoveryResult.read(personas_dir)
+    policy = policy_for(result, settings)
+    write_document(Path(personas_dir) / "policy.json", PolicyDocument, policy)
     out.print(_curve_table(policy))
     chosen = policy["excluded"]
     say(f"Rule {policy['rule']}: exclude {len(chosen)} persona(s): {', '.join(chosen) or 'none'}.")
@@ -254,30 +244,27 @@ def export_command(
         write_audience,
     )
 
-    try:
-        spec = load_settings(config)
-        contact = spec.export
-        personas = _load(personas_dir)
-        with stages(quiet) as progress:
-            progress("Matching records")
-            columns = {
-                "id_column": id_column or spec.id or personas.settings.get("id"),
-                "email_column": email_column or contact.email_column,
-                "phone_column": phone_column or contact.phone_column,
-                "country_column": country_column or contact.country_column,
-            }
-            frame = personas.audience_records(data, fmt, spec=spec, **columns)
-            progress("Writing the audience file")
-            audience = audience_frame(
-                frame,
-                fmt,
-                **columns,
-                default_country=default_country or contact.default_country,
-                hashed=not unhashed,
-            )
-            write_audience(audience, out_file, fmt)
-    except NegPersonaError as error:
-        fail(error)
+    spec = load_settings(config)
+    contact = spec.export
+    personas = _load(personas_dir)
+    with stages(quiet) as progress:
+        progress("Matching records")
+        columns = {
+            "id_column": id_column or spec.id or personas.settings.get("id"),
+            "email_column": email_column or contact.email_column,
+            "phone_column": phone_column or contact.phone_column,
+            "country_column": country_column or contact.country_column,
+        }
+        frame = personas.audience_records(data, fmt, spec=spec, **columns)
+        progress("Writing the audience file")
+        audience = audience_frame(
+            frame,
+            fmt,
+            **columns,
+            default_country=default_country or contact.default_country,
+            hashed=not unhashed,
+        )
+        write_audience(audience, out_file, fmt)
     reason = personas.nothing_excluded_because() if fmt not in CRM_FORMATS else None
     if reason:  # an empty exclusion file, and why
         err.print(f"[yellow]Note:[/] {escape(reason)}", highlight=False, soft_wrap=True)
@@ -298,14 +285,11 @@ def impact_command(
     """Estimate what the policy does to DATA: spend saved, conversions and revenue at risk."""
     from negpersona.apply.impact import impact
 
-    try:
-        spec = load_settings(config)
-        personas = _load(personas_dir)
-        with stages(quiet) as progress:
-            progress("Applying the policy")
-            estimate = impact(personas, data, spec=spec, id_column=id_column)
-    except NegPersonaError as error:
-        fail(error)
+    spec = load_settings(config)
+    personas = _load(personas_dir)
+    with stages(quiet) as progress:
+        progress("Applying the policy")
+        estimate = impact(personas, data, spec=spec, id_column=id_column)
     if as_json:
         sys.stdout.write(to_json(estimate))
         return
@@ -355,24 +339,21 @@ def score_command(
     config: ConfigOption = None,
 ) -> None:
     """Score records given as JSON lines on stdin; print matches and the action as JSON lines."""
-    try:
-        spec = load_settings(config) if config is not None else None
-        personas = _load(personas_dir)
-        records = []
-        for number, line in enumerate(sys.stdin, start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DataError(
-                    f"Line {number} of the input is not JSON ({exc.msg}).",
-                    "Send one JSON object per line.",
-                ) from None
-        if not records:
-            raise DataError("No records on stdin.", "Send one JSON object per line.")
-        scored = personas.score(records, id_column=id_column, spec=spec)
-    except NegPersonaError as error:
-        fail(error)
+    spec = load_settings(config) if config is not None else None
+    personas = _load(personas_dir)
+    records = []
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"Line {number} of the input is not JSON ({exc.msg}).",
+                "Send one JSON object per line.",
+            ) from None
+    if not records:
+        raise DataError("No records on stdin.", "Send one JSON object per line.")
+    scored = personas.score(records, id_column=id_column, spec=spec)
     for item in scored:
         sys.stdout.write(json.dumps(item, default=str) + "\n")

@@ -84,15 +84,12 @@ def init(
     """Draft a negpersona.yaml from the data: column types, outcome guess, id/date/text columns."""
     from negpersona.data.draft import draft_spec, draft_yaml
 
-    try:
-        if out_file.exists() and not force:
-            raise NegPersonaError(
-                f"{out_file} exists.", "Pass --force to overwrite it or --out another path."
-            )
-        spec = draft_spec(data, target=target, delimiter=delimiter, spec_path=out_file)
-        write_text(out_file, draft_yaml(spec))
-    except NegPersonaError as error:
-        fail(error)
+    if out_file.exists() and not force:
+        raise NegPersonaError(
+            f"{out_file} exists.", "Pass --force to overwrite it or --out another path."
+        )
+    spec = draft_spec(data, target=target, delimiter=delimiter, spec_path=out_file)
+    write_text(out_file, draft_yaml(spec))
     outcome = spec["outcome"].get("column") or "none found: set outcome.column"
     say(f"Wrote {out_file}: outcome {outcome}, {len(spec['columns'])} columns.")
     if spec["sensitive"]:
@@ -212,8 +209,6 @@ def discover(
                 out_dir / "audit.json"
             )  # the evidence, complete, for fixing the data
         fail(error)
-    except NegPersonaError as error:
-        fail(error)
     print_result(result)
     say(
         f"Wrote {out_dir / 'personas.json'} and {len(result.personas)} file(s) in {out_dir / 'personas'}."
@@ -246,18 +241,15 @@ def audit(
     """Check the data before building personas: missing, placeholders, duplicates, leakage, maturity."""
     from negpersona.discovery import audit_data, read_data
 
-    try:
-        spec = load_settings(config).with_overrides(
-            target=target, positive=positive, id=id_column, time=time, exclude=exclude,
-            allow_columns=allow_column, delimiter=delimiter, table=table,
-        )  # fmt: skip
-        if out_dir.exists() and not out_dir.is_dir():
-            raise NegPersonaError(f"--out {out_dir} is a file, not a folder.")
-        with stages(quiet) as progress:  # the same head as discover: related tables joined
-            report = audit_data(read_data(data, spec, progress=progress), spec, progress=progress)
-        report.write(out_dir / "audit.json")
-    except NegPersonaError as error:
-        fail(error)
+    spec = load_settings(config).with_overrides(
+        target=target, positive=positive, id=id_column, time=time, exclude=exclude,
+        allow_columns=allow_column, delimiter=delimiter, table=table,
+    )  # fmt: skip
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NegPersonaError(f"--out {out_dir} is a file, not a folder.")
+    with stages(quiet) as progress:  # the same head as discover: related tables joined
+        report = audit_data(read_data(data, spec, progress=progress), spec, progress=progress)
+    report.write(out_dir / "audit.json")
     print_audit(report.to_dict())
     say(f"Wrote {out_dir / 'audit.json'}.")
     if report.errors():
@@ -274,15 +266,12 @@ def demo(
     """Generate the built-in B2B SaaS lead data and run discovery on it."""
     from negpersona.discovery.demo import run_demo
 
-    try:
-        with stages(quiet) as progress:
-            result, data_path = run_demo(out_dir, rows=rows, seed=seed, progress=progress)
-            progress("Writing the report")
-            from negpersona.present.report import write_report
+    with stages(quiet) as progress:
+        result, data_path = run_demo(out_dir, rows=rows, seed=seed, progress=progress)
+        progress("Writing the report")
+        from negpersona.present.report import write_report
 
-            report_path, _warnings = write_report(out_dir, "html")
-    except NegPersonaError as error:
-        fail(error)
+        report_path, _warnings = write_report(out_dir, "html")
     if result.audit:
         print_audit(result.audit)
     say(
@@ -310,11 +299,8 @@ def show(
     """Show the personas of an earlier run."""
     from negpersona.explain.edits import apply_edits
 
-    try:
-        result = DiscoveryResult.read(out_dir)
-        warnings = apply_edits(result, out_dir)  # names and notes people set in the YAML files
-    except NegPersonaError as error:
-        fail(error)
+    result = DiscoveryResult.read(out_dir)
+    warnings = apply_edits(result, out_dir)  # names and notes people set in the YAML files
     for warning in warnings:
         err.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if as_json:
@@ -334,10 +320,7 @@ def report(
     from negpersona.present.report import write_report
 
     if fmt not in ("html", "md", "json"):
-        fail(ConfigError(f"Unknown --format {fmt!r}.", "Use html, md or json."))
-    try:
-        path, warnings = write_report(out_dir, fmt)  # type: ignore[arg-type]
-    except NegPersonaError as error:
-        fail(error)
+        raise ConfigError(f"Unknown --format {fmt!r}.", "Use html, md or json.")
+    path, warnings = write_report(out_dir, fmt)  # type: ignore[arg-type]
     for warning in warnings:
         err.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
