@@ -100,9 +100,10 @@ from negpersona.audit.common import maturity_window
 from negpersona.audit.context import AuditContext
 from negpersona.audit.findings import AuditReport, Finding
 from negpersona.audit.registry import Check, register, registered
-from negpersona.audit.run import audit_table, run_checks
+from negpersona.audit.run import CHECKS, audit_table, run_checks
 
 __all__ = [
+    "CHECKS",
     "AuditContext",
     "AuditReport",
     "Check",

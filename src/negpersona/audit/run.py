@@ -19,9 +19,12 @@ from negpersona.audit import (  # noqa: F401
 from negpersona.audit.common import SEVERITY_ORDER
 from negpersona.audit.context import AuditContext
 from negpersona.audit.findings import AuditReport
-from negpersona.audit.registry import registered
+from negpersona.audit.registry import Check, registered
 from negpersona.config.audit import AuditSettings
 from negpersona.data.profile import ColumnProfile
+
+CHECKS: tuple[Check, ...] = tuple(registered())
+"""The built-in checks, in run order (:func:`registered` also lists checks added later)."""
 
 
 def audit_table(
