@@ -28,17 +28,17 @@ $(CHROMIUM):
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
 test: $(STAMP) $(CHROMIUM)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench docs
+	$(BIN)/ruff format --check src tests bench docs
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --durations=15
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench docs
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench docs
+	$(BIN)/ruff check --fix src tests bench docs
 
 bench: $(STAMP)
 	$(BIN)/python bench/discovery.py

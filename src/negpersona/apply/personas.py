@@ -10,7 +10,7 @@ vectorized query and never a Python loop per row, with:
 * ``expected_rate``: that persona's held-out rate (its rate on records the search never saw);
 * ``negative_persona_action``: ``exclude`` for members of a persona the policy excludes, except
   ``holdout`` for the exploration holdout among them (a salted SHA-256 of the record id, see
-  ``sqlgen.is_holdout``), and ``target`` for everyone else.
+  ``engine.hashing.is_holdout``), and ``target`` for everyone else.
 
 A persona needs the columns its conditions name. Missing columns, or columns whose type cannot be
 compared with a condition's value (a number read as text, say), are reported with the persona and

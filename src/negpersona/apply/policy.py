@@ -15,7 +15,7 @@ Overrides always win: ``exclude:`` lists persona ids to exclude whatever the rul
 ids never to exclude (and a persona's YAML may say ``action: exclude`` or ``action: target``).
 
 The **exploration holdout** keeps a fixed share (default 5%) of every excluded persona's records
-targeted, chosen by a salted SHA-256 of the record id (``sqlgen.is_holdout``): stable across runs,
+targeted, chosen by a salted SHA-256 of the record id (``engine.hashing.is_holdout``): stable across runs,
 machines and row orders. Their conversions, compared later with the persona's expected rate, keep
 every exclusion measurable.
 

@@ -3,7 +3,7 @@
 A negative persona says "these records are unlikely to convert with the current offer"; it never
 says the people or companies behind them are bad. :func:`check_text` reports two kinds of issue:
 
-* ``"judgmental"``: a word or phrase from the maintained list ``data/judgmental_words.txt``
+* ``"judgmental"``: a word or phrase from the maintained list ``explain/judgmental_words.txt``
   (``word_or_phrase<TAB>neutral suggestion``, ``#`` comments), such as "junk", "tire-kickers" or
   "bad fit customers".
 * ``"sensitive"``: a term that names a group by gender, age, marital status, religion, ethnicity,
