@@ -112,7 +112,7 @@ def bank_task(quick: bool) -> Task:
 
 
 def leads_task(quick: bool) -> Task:
-    from negpersona.datasets.demo_data import generate_leads
+    from negpersona.datasets import generate_leads
 
     n = QUICK_ROWS if quick else 50_000
     frame = generate_leads(n, seed=7).drop(columns=["deal_value"])

@@ -17,6 +17,6 @@ def bank_path() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_leads():
-    from negpersona.datasets.demo_data import generate_leads
+    from negpersona.datasets import generate_leads
 
     return generate_leads(50_000, 7)

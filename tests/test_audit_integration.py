@@ -13,7 +13,7 @@ from negpersona.cli.main import app
 from negpersona.config.spec import Outcome, Spec
 from negpersona.data.outcome import resolve_outcome
 from negpersona.data.source import open_source
-from negpersona.datasets.demo_data import generate_demo_tables
+from negpersona.datasets import generate_demo_tables
 from negpersona.discovery import AuditFailed
 
 

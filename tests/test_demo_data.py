@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-import negpersona.datasets.demo_data as demo_data
-from negpersona.datasets.demo_data import (
+import negpersona.datasets as demo_data
+from negpersona.datasets import (
     PLANTED_SEGMENTS,
     RED_HERRINGS,
     PlantedSegment,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from negpersona.datasets.demo_data import (
+from negpersona.datasets import (
     COMPETITORS,
     EVENT_TYPES,
     DemoTables,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from negpersona import discover
-from negpersona.datasets.demo_data import PLANTED_SEGMENTS, RED_HERRINGS
+from negpersona.datasets import PLANTED_SEGMENTS, RED_HERRINGS
 from negpersona.discovery.demo import demo_spec
 from tests.helpers import jaccard, members
 

@@ -230,7 +230,7 @@ def full_demo(tmp_path_factory):
 def test_full_demo_ends_with_distinct_personas_and_a_policy_that_excludes(full_demo) -> None:
     from negpersona.apply.personas import Personas
     from negpersona.config.spec import load_spec
-    from negpersona.datasets.demo_data import PLANTED_SEGMENTS
+    from negpersona.datasets import PLANTED_SEGMENTS
 
     out, result = full_demo
     spec = load_spec(out / "negpersona.yaml")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from negpersona import discover
-from negpersona.datasets.demo_data import PLANTED_SEGMENTS
+from negpersona.datasets import PLANTED_SEGMENTS
 from negpersona.discovery.demo import demo_spec
 from tests.helpers import jaccard, members
 

@@ -26,7 +26,7 @@ from negpersona import DataError, Spec, discover
 from negpersona.cli.hints import cli_text
 from negpersona.cli.main import app
 from negpersona.data.source import open_source
-from negpersona.datasets.demo_data import generate_leads
+from negpersona.datasets import generate_leads
 
 COLUMNS = [
     "lead_id",

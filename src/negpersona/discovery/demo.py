@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from negpersona.config.spec import Spec, load_spec
-from negpersona.datasets.demo_data import generate_demo_tables
+from negpersona.datasets import generate_demo_tables
 from negpersona.discovery import Progress, discover
 from negpersona.model.atomic import write_text
 from negpersona.model.persona import DiscoveryResult
