@@ -17,12 +17,14 @@ Compatibility rules:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from negpersona.errors import DataError
+from negpersona.model.atomic import to_json, write_text
 
 SCHEMA_VERSION = 1
 Document = TypeVar("Document", bound="_Document")
@@ -190,10 +192,6 @@ def validated(model: type[Document], data: Any, path: str | Path) -> Document:
 
 def write_document(path: str | Path, model: type[_Document], data: dict[str, Any]) -> None:
     """Write ``data`` as a versioned, validated ``model`` document, atomically."""
-    import json
-
-    from negpersona.model.atomic import to_json, write_text
-
     text = to_json(versioned(data))
     validated(model, json.loads(text), Path(path).name)
     write_text(path, text)
