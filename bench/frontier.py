@@ -14,7 +14,7 @@ Data sets:
    ``tests/data/bank-full.csv.gz``): target ``y``, ``duration`` dropped (post-outcome); rows
    are in time order: learn on the first 70%, test on the last 30%. negpersona gets
    ``time="row"`` (the row number, never a feature) so its confirmation split is out-of-time too.
-2. **Demo leads** (``negpersona.datasets.demo_data.generate_leads(50_000, seed=7)``): target
+2. **Demo leads** (``negpersona.datasets.generate_leads(50_000, seed=7)``): target
    ``converted``; ``deal_value`` dropped (only known for converted leads); ``lead_id`` and
    ``created_at`` are no features; learn on the earliest 70% by ``created_at``.
 3. **Planted segments** (generated here, seeded): see :func:`planted_table`; random 70/30 split.

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-import negpersona.datasets as demo_data
+import negpersona.datasets as datasets
 from negpersona.datasets import (
     PLANTED_SEGMENTS,
     RED_HERRINGS,
@@ -299,9 +299,9 @@ def test_names_and_descriptions_use_neutral_language() -> None:
 
 
 def test_public_api() -> None:
-    for name in demo_data.__all__:
-        assert hasattr(demo_data, name), name
-    assert {"generate_demo_tables", "DemoTables", "PlantedProblem"} <= set(demo_data.__all__)
+    for name in datasets.__all__:
+        assert hasattr(datasets, name), name
+    assert {"generate_demo_tables", "DemoTables", "PlantedProblem"} <= set(datasets.__all__)
 
 
 def test_demo_tables_leave_generate_leads_alone() -> None:

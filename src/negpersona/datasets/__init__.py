@@ -6,6 +6,8 @@ related tables — the engagement event log (``events``), the churn survey (``ch
 won/lost deals with loss reasons (``deals``) — whose free text comes from ``texts`` and whose
 behaviour follows the hidden persona of each lead (``personas``). Every table is a pure function
 of ``(n, seed)``.
+
+All names and descriptions describe *fit* with the product, never the worth of a lead.
 """
 
 from negpersona.datasets.demo_tables import DemoTables, PlantedProblem, generate_demo_tables

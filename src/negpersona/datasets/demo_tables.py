@@ -1,8 +1,5 @@
 """The demo lead table with related tables and planted data-quality problems.
 
-Related tables and planted data-quality problems
-------------------------------------------------
-------------------------------------------------
 :func:`generate_demo_tables` builds on :func:`generate_leads` (whose output it never changes)
 and returns a :class:`DemoTables` bundle: the lead table with planted data-quality problems
 and a ``converted_at`` column, an engagement event log (one-to-many), a churn survey of
