@@ -85,3 +85,60 @@ def adjust(p_values: list[float] | np.ndarray, method: str = "holm") -> list[flo
     result = np.empty(m)
     result[order] = np.minimum(adjusted, 1.0)
     return [float(value) for value in result]
+
+
+def exact_interval(positives: int, records: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Clopper–Pearson ("exact") interval of a rate: never narrower than the coverage it claims,
+    which matters for the small exploration holdout (0–1 without records)."""
+    if records <= 0:
+        return (0.0, 1.0)
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(int(positives), int(records), alpha=alpha, method="beta")
+    return (float(max(low, 0.0)), float(min(high, 1.0)))
+
+
+def below_rate_p_value(positives: int, records: int, rate: float) -> float:
+    """One-sided exact binomial p-value for "this group converts below ``rate``"
+    (1.0 without records or for a rate of 0, which nothing can be below)."""
+    if records <= 0 or rate <= 0:
+        return 1.0
+    if rate >= 1:
+        return 0.0 if positives < records else 1.0
+    return below_baseline_p_value(positives, records, rate)
+
+
+def rose_p_value(now: tuple[int, int], before: tuple[int, int]) -> float:
+    """Fisher's exact one-sided p-value that the rate ``now`` is above the rate ``before``.
+
+    Arguments are ``(records, positives)`` of two independent groups (a persona's members in a
+    new batch and its held-out members at discovery). Comparing with the earlier *counts*, not
+    with the earlier rate as if it were exact, keeps false alarms at ``alpha`` when nothing
+    changed.
+    """
+    now_n, now_pos = now
+    before_n, before_pos = before
+    if now_n <= 0 or before_n <= 0:
+        return 1.0
+    from scipy import stats
+
+    table = [[now_pos, now_n - now_pos], [before_pos, before_n - before_pos]]
+    return float(stats.fisher_exact(table, alternative="greater").pvalue)
+
+
+def share_shift_p_value(now: tuple[int, int], before: tuple[int, int]) -> float:
+    """Two-sided p-value that a group's share of all records changed (two-proportion z-test).
+
+    Arguments are ``(members, records)``; 1.0 when either side has no records or the shares
+    cannot differ (0 or 100% on both sides).
+    """
+    (now_k, now_n), (before_k, before_n) = now, before
+    if now_n <= 0 or before_n <= 0:
+        return 1.0
+    pooled = (now_k + before_k) / (now_n + before_n)
+    if pooled in (0.0, 1.0):
+        return 1.0
+    from statsmodels.stats.proportion import proportions_ztest
+
+    _, p_value = proportions_ztest([now_k, before_k], [now_n, before_n])
+    return float(p_value)

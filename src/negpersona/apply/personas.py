@@ -113,13 +113,23 @@ class Personas:
                 chosen.add(persona.id)
             elif action == "target":
                 chosen.discard(persona.id)
+        chosen -= set(self.paused)  # paused by a re-check: wins until 'policy --resume'
         return [p.id for p in self.personas if p.id in chosen]
+
+    @property
+    def paused(self) -> list[str]:
+        """Ids whose exclusion a re-check paused (``policy.json``'s ``paused`` list)."""
+        return [str(item.get("id")) for item in self.policy.get("paused", [])]
 
     def nothing_excluded_because(self) -> str | None:
         """Why no persona is excluded, or None when some is: an empty exclusion audience always
         comes with its reason."""
         if self.excluded:
             return None
+        if self.paused:
+            return (
+                f"Exclusion of {', '.join(self.paused)} is paused by a re-check (see policy.json)."
+            )
         if self.policy.get("excluded"):
             return "Every persona the policy excludes has 'action: target' in its YAML file."
         return self.policy.get("summary") or "The policy excludes no persona (see policy.json)."

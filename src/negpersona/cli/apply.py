@@ -157,13 +157,28 @@ def policy_command(
     keep: Annotated[
         list[str] | None, typer.Option(help="Persona id never to exclude (repeatable).")
     ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(help="Persona id whose exclusion a re-check paused: exclude it again."),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Choose the personas to exclude by a rule and write policy.json (no data needed)."""
+    from datetime import date
+
     from negpersona.apply.personas import policy_for
+    from negpersona.cli.monitor import record_run
     from negpersona.config.spec import validate_spec
     from negpersona.model.persona import DiscoveryResult
+    from negpersona.monitor.history import check_history, policy_entry
+    from negpersona.monitor.review import resume as resume_persona
 
+    check_history(personas_dir)
+    if resume:
+        policy = resume_persona(personas_dir, resume, date.today())
+        record_run(Path(personas_dir), policy_entry(policy))
+        say(f"Exclusion of {resume} resumed: policy.json excludes {', '.join(policy['excluded'])}.")
+        return
     spec = load_settings(config)
     data = spec.policy.model_dump()
     overrides = {
@@ -181,12 +196,30 @@ def policy_command(
     settings = validate_spec({**spec.model_dump(), "policy": data}, "options").policy
     result = DiscoveryResult.read(personas_dir)
     policy = policy_for(result, settings)
+    paused = _paused(Path(personas_dir) / "policy.json")
+    if paused:  # a re-check's pause stays until 'policy --resume', whatever the rule
+        held = [item["id"] for item in paused]
+        policy["paused"] = paused
+        policy["excluded"] = [pid for pid in policy["excluded"] if pid not in held]
+        policy.setdefault("notes", []).append(
+            f"Exclusion of {', '.join(held)} stays paused by a re-check; "
+            "'negpersona policy --resume ID' excludes it again."
+        )
     write_document(Path(personas_dir) / "policy.json", PolicyDocument, policy)
+    record_run(Path(personas_dir), policy_entry(policy))
     out.print(_curve_table(policy))
     chosen = policy["excluded"]
     say(f"Rule {policy['rule']}: exclude {len(chosen)} persona(s): {', '.join(chosen) or 'none'}.")
     say(policy["summary"])
     say(f"Wrote {Path(personas_dir) / 'policy.json'}.")
+
+
+def _paused(path: Path) -> list[dict]:
+    """The paused personas of the current policy.json (none when absent or unreadable)."""
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8")).get("paused", []))
+    except (OSError, ValueError, AttributeError):
+        return []
 
 
 def _curve_table(policy: dict) -> Table:

@@ -27,9 +27,11 @@ from negpersona.cli.common import (
     say,
     stages,
 )
+from negpersona.cli.monitor import record_run, review_reminders
 from negpersona.errors import ConfigError, NegPersonaError
 from negpersona.model.atomic import to_json, write_text
 from negpersona.model.persona import DiscoveryResult
+from negpersona.monitor.history import check_history, discovery_entry
 from negpersona.present.terminal import personas_table, summary_lines
 
 
@@ -199,9 +201,12 @@ def discover(
             run_audit=run_audit,
         )  # fmt: skip
         spec = spec.with_overrides(**overrides)
+        if out_dir.is_dir():
+            check_history(out_dir)  # a damaged history fails now, before the run's work
         with stages(quiet) as progress:
             result = run(data, spec, raw_top=raw_top, progress=progress)
             result.write(out_dir)
+        record_run(out_dir, discovery_entry(result, str(data) if data else None))
     except AuditFailed as error:
         print_audit(error.report.to_dict())
         if not (out_dir.exists() and not out_dir.is_dir()):
@@ -268,6 +273,7 @@ def demo(
 
     with stages(quiet) as progress:
         result, data_path = run_demo(out_dir, rows=rows, seed=seed, progress=progress)
+        record_run(out_dir, discovery_entry(result, str(data_path)))
         progress("Writing the report")
         from negpersona.present.report import write_report
 
@@ -307,6 +313,8 @@ def show(
         sys.stdout.write(to_json(result.to_dict()))
         return
     print_result(result)
+    for line in review_reminders(result.personas):
+        say(line)
 
 
 @app.command()

@@ -222,3 +222,65 @@ def _from_expression(table: Table, outcome: Outcome, dialect: str) -> ResolvedOu
     event = labelled["__fit"]
     label = ~event if outcome.kind == "churn" else event
     return ResolvedOutcome(labelled, label, outcome.expression, [True], 0)
+
+
+@dataclass
+class BatchOutcome:
+    """The fit label of a new batch, where records may not have an outcome yet.
+
+    ``table`` keeps every record (sizes count them all); ``known`` says which have an outcome
+    and ``label`` which of those are fits. ``available`` is False when the batch has no outcome
+    at all (the column is absent or empty): a re-check then reports sizes and drift only.
+    """
+
+    table: Table
+    known: BooleanValue
+    label: BooleanValue
+    available: bool
+    reason: str = ""
+
+
+def batch_outcome(table: Table, outcome: Outcome, dialect: str = "duckdb") -> BatchOutcome:
+    """The label of ``table`` from the outcome discovery used, without requiring both classes.
+
+    Unlike :func:`resolve_outcome` (which refuses an outcome with one class, since nothing can
+    be learnt from it), a new batch may hold no conversions yet, or no outcomes at all.
+    """
+    import ibis
+
+    none = ibis.literal(False)
+    if outcome.expression:
+        missing = [
+            column.name
+            for column in sqlglot.condition(outcome.expression, dialect=dialect).find_all(
+                exp.Column
+            )
+            if column.name not in table.columns
+        ]
+        if missing:
+            return BatchOutcome(
+                table, none, none, False, f"no column {missing[0]!r} for outcome.expression"
+            )
+        _refuse_queries(sqlglot.condition(outcome.expression, dialect=dialect), outcome.expression)
+        condition = sqlglot.condition(outcome.expression, dialect=dialect)
+        select = exp.select(exp.Star(), exp.alias_(condition, "__np_event", quoted=True))
+        labelled = table.alias("__src").sql(
+            select.from_("__src").sql(dialect=dialect), dialect=dialect
+        )
+        event = labelled["__np_event"]
+        known = event.notnull()
+    else:
+        if not outcome.column or outcome.column not in table.columns:
+            return BatchOutcome(table, none, none, False, f"no outcome column {outcome.column!r}")
+        labelled = table
+        column = table[outcome.column]
+        positive = _coerce_positive(outcome.positive or [True], [], column.type())
+        known = column.notnull()
+        event = column.isin(positive)
+    label = (~event if outcome.kind == "churn" else event) & known
+    count = int(
+        labelled.aggregate(k=known.cast("int64").sum()).to_pyarrow().to_pylist()[0]["k"] or 0
+    )
+    if not count:
+        return BatchOutcome(labelled, none, none, False, "no record has an outcome yet")
+    return BatchOutcome(labelled, known, label.fill_null(False), True)

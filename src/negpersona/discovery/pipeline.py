@@ -17,15 +17,19 @@ from typing import Any
 
 from negpersona.apply.policy import choose, default_money
 from negpersona.config.spec import Spec
+from negpersona.data.drift import reference_block
 from negpersona.discovery.prepare import Progress, prepare
 from negpersona.discovery.run import _Run
-from negpersona.model.persona import DiscoveryResult
+from negpersona.model.conditions import segment_filter
+from negpersona.model.persona import DiscoveryResult, Persona
 from negpersona.search.frontier import shortlist
 from negpersona.search.select import (
     drop_diluted_generalizations,
     drop_near_duplicates,
     drop_weak_refinements,
 )
+
+PROFILE_COLUMNS = 4  # profile columns kept in the reference besides the condition columns
 
 
 def discover(
@@ -94,4 +98,24 @@ def discover(
         )
     if raw is not None:
         result.raw_top = [run.raw_item(item) for item in raw]
+    if personas:
+        say("Storing the reference for re-checks")
+        result.extra["reference"] = _reference(prepared.table, personas)
     return result
+
+
+def _reference(table: Any, personas: list[Persona]) -> dict[str, Any]:
+    """Bins and counts of the columns the personas use (their conditions, then the columns of
+    their cards' profiles): what ``recheck`` compares a new batch with, so the old data need not
+    be kept."""
+    columns = list(dict.fromkeys(c.column for p in personas for c in p.conditions))
+    profiled = [
+        entry["column"]
+        for p in personas
+        for entries in ((p.extra.get("card") or {}).get("profile") or {}).values()
+        for entry in entries
+        if entry.get("column")
+    ]
+    extra = [c for c in dict.fromkeys(profiled) if c not in columns][:PROFILE_COLUMNS]
+    flags = {p.id: segment_filter(table, p.conditions) for p in personas}
+    return reference_block(table, columns + extra, flags)

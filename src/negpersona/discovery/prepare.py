@@ -51,6 +51,7 @@ class Prepared:
     spec: Spec
     source: Source
     outcome_description: str
+    outcome_positive: list[Any]
     dropped_missing: int
     plan: ColumnPlan
     split: Split
@@ -121,6 +122,7 @@ def prepare(
         spec=spec,
         source=loaded.source,
         outcome_description=loaded.outcome.description,
+        outcome_positive=_plain(loaded.outcome.positive),
         dropped_missing=loaded.outcome.dropped_missing,
         plan=plan,
         split=split,
@@ -393,6 +395,11 @@ def _drifting_features(
                 )
             )
     return drifting
+
+
+def _plain(values: list[Any]) -> list[Any]:
+    """Outcome values as JSON keeps them (NumPy scalars become Python ones)."""
+    return [value.item() if hasattr(value, "item") else value for value in values]
 
 
 def _source_of(spec: Spec) -> str:

@@ -443,6 +443,11 @@ class _Run:
                 "source": prepared.source.name,
                 "outcome": prepared.outcome_description,
                 "outcome_kind": spec.outcome.kind,
+                # The outcome as a later 'recheck' rebuilds it on a new batch.
+                "outcome_spec": {
+                    **spec.outcome.model_dump(mode="json"),
+                    "positive": prepared.outcome_positive,
+                },
                 "id": spec.id,
                 "time": spec.time,
                 "value_column": spec.value,  # "value" and "cost" stay the per-unit amounts

@@ -121,6 +121,7 @@ class RunDocument(_Document):
     data_window: dict[str, Any] | None = None
     tradeoff: list[TradeoffStep] | None = None
     selection: dict[str, Any] | None = None
+    reference: dict[str, Any] | None = None  # bins and counts for re-checks (data/drift.py)
     personas: list[PersonaDoc]
     unconfirmed: list[PersonaDoc] = Field(default_factory=list)
 
@@ -156,6 +157,39 @@ class AuditDocument(_Document):
 
     findings: list[FindingDoc]
     summary: dict[str, Any] = Field(default_factory=dict)
+
+
+class RecheckVerdict(_Part):
+    status: Literal["holds", "weakening", "broken", "too few records", "awaiting outcomes"]
+    action: str
+
+
+class RecheckPersona(_Part):
+    id: str
+    name: str
+    excluded: bool
+    size: dict[str, Any]
+    verdict: RecheckVerdict
+    holdout: dict[str, Any] | None = None
+    drift: list[dict[str, Any]] = Field(default_factory=list)
+    movement: dict[str, Any] | None = None
+
+
+class RecheckDocument(_Document):
+    """``recheck.json``: the personas of one folder re-checked on a new batch."""
+
+    kind: Literal["recheck"]
+    created: str
+    folder: str
+    data: str
+    outcome_available: bool
+    baseline: dict[str, Any]
+    excluded: list[str]
+    summary: dict[str, int]
+    personas: list[RecheckPersona]
+    candidates: list[dict[str, Any]] = Field(default_factory=list)
+    review: list[dict[str, Any]] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
 
 
 def versioned(data: dict[str, Any]) -> dict[str, Any]:

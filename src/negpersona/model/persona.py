@@ -166,7 +166,7 @@ class Persona:
         )
 
 
-RUN_EXTRAS = ("created", "data_window", "tradeoff", "selection")
+RUN_EXTRAS = ("created", "data_window", "tradeoff", "selection", "reference")
 
 
 @dataclass
