@@ -85,15 +85,26 @@ class Bins:
         return ibis.cases((number.isnull(), last), *cases, else_=len(self.edges))
 
 
-def reference_bins(table: Table, column: str) -> Bins | None:
-    """The bins of ``column`` as discovery sees it (None for temporal or empty columns)."""
+def reference_bins(
+    table: Table, column: str, groups: Mapping[str, BooleanValue] | None = None
+) -> Bins | None:
+    """The bins of ``column`` as discovery sees it (None for temporal or empty columns).
+
+    A number's edges are the deciles of all records plus, for each of ``groups`` (the members
+    of personas whose conditions use the column), the deciles within that group — so a shift
+    *inside* a persona's range (members' sizes moving from 1–9 to 7–9) shows in its PSI.
+    """
     dtype = table[column].type()
     if dtype.is_temporal():
         return None
     if dtype.is_numeric() and not dtype.is_boolean():
         number = table[column].cast("float64")
-        edges = table.aggregate(q=number.approx_quantile(DECILES)).to_pyarrow().to_pylist()[0]["q"]
-        kept = sorted({float(e) for e in edges or [] if e is not None and math.isfinite(e)})
+        quantiles = {"q": number.approx_quantile(DECILES)}
+        for i, flag in enumerate((groups or {}).values()):
+            quantiles[f"q{i}"] = number.approx_quantile(DECILES, where=flag)
+        row = table.aggregate(**quantiles).to_pyarrow().to_pylist()[0]
+        edges = [edge for values in row.values() for edge in values or []]
+        kept = sorted({_rounded(e) for e in edges if e is not None and math.isfinite(e)})
         return Bins(column, "number", edges=kept)
     text = table[column].cast("string")
     top = (
@@ -189,17 +200,30 @@ def moved_bins(bins: Bins, before: list[int], now: list[int], limit: int = 3) ->
 
 
 def reference_block(
-    table: Table, columns: list[str], flags: Mapping[str, BooleanValue]
+    table: Table,
+    columns: list[str],
+    flags: Mapping[str, BooleanValue],
+    uses: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """The ``reference`` discovery stores in ``personas.json`` for later re-checks."""
+    """The ``reference`` discovery stores in ``personas.json`` for later re-checks.
+
+    ``uses`` maps a column to the ids of the personas whose conditions name it (their members'
+    deciles refine that column's bins).
+    """
     stored = {}
     for column in columns:
         if column not in table.columns:
             continue
-        bins = reference_bins(table, column)
+        using = {key: flag for key, flag in flags.items() if key in (uses or {}).get(column, ())}
+        bins = reference_bins(table, column, using)
         if bins is not None:
             stored[column] = count_bins(table, bins, flags).to_dict()
     return {"columns": stored}
+
+
+def _rounded(value: float) -> float:
+    """An edge to four significant digits (approximate quantiles are not exact anyway)."""
+    return float(f"{value:.4g}")
 
 
 def _number(value: float) -> str:

@@ -248,7 +248,8 @@ def batch_outcome(table: Table, outcome: Outcome, dialect: str = "duckdb") -> Ba
     """
     import ibis
 
-    none = ibis.literal(False)
+    # A column of False (not a scalar): counts sum it per record like a real label.
+    none = table[table.columns[0]].isnull() & ibis.literal(False)
     if outcome.expression:
         missing = [
             column.name
@@ -282,5 +283,6 @@ def batch_outcome(table: Table, outcome: Outcome, dialect: str = "duckdb") -> Ba
         labelled.aggregate(k=known.cast("int64").sum()).to_pyarrow().to_pylist()[0]["k"] or 0
     )
     if not count:
-        return BatchOutcome(labelled, none, none, False, "no record has an outcome yet")
+        nothing = labelled[labelled.columns[0]].isnull() & ibis.literal(False)
+        return BatchOutcome(labelled, nothing, nothing, False, "no record has an outcome yet")
     return BatchOutcome(labelled, known, label.fill_null(False), True)

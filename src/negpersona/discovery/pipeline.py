@@ -118,4 +118,8 @@ def _reference(table: Any, personas: list[Persona]) -> dict[str, Any]:
     ]
     extra = [c for c in dict.fromkeys(profiled) if c not in columns][:PROFILE_COLUMNS]
     flags = {p.id: segment_filter(table, p.conditions) for p in personas}
-    return reference_block(table, columns + extra, flags)
+    uses: dict[str, list[str]] = {}
+    for persona in personas:
+        for condition in persona.conditions:
+            uses.setdefault(condition.column, []).append(persona.id)
+    return reference_block(table, columns + extra, flags, uses)
