@@ -8,7 +8,8 @@ discovery search is involved and the planted truth is exact):
 * ``employees < 10``    its members' values shift when ``shift=True`` (many grow past 10, and
   the remaining members' sizes move), a drift the PSI must see.
 
-``graduates=k`` turns ``k`` free-plan members of the discovery batch into converted pro-plan
+``new_segment=True`` adds a group unlike the three (the east region's other records stop
+converting), for the new-candidate suggestions. ``graduates=k`` turns ``k`` free-plan members of the discovery batch into converted pro-plan
 records in the new batch (same ids), so movers can be followed by id.
 """
 
@@ -35,8 +36,9 @@ CONDITIONS = {
 
 
 def batch(
-    n: int, seed: int, *, fade: bool = False, shift: bool = False, start: int = 0
-) -> pd.DataFrame:
+    n: int, seed: int, *, fade: bool = False, shift: bool = False, start: int = 0,
+    new_segment: bool = False,
+) -> pd.DataFrame:  # fmt: skip
     """``n`` records with the three planted segments (disjoint by construction)."""
     rng = np.random.default_rng(seed)
     kind = rng.choice(["free", "webinar", "small", "rest"], size=n, p=[0.12, 0.1, 0.1, 0.68])
@@ -56,13 +58,16 @@ def batch(
         rate = np.where(kind == name, value, rate)
     if fade:
         rate = np.where(kind == "webinar", 0.24, rate)
+    region = rng.choice(["north", "south", "east"], size=n)
+    if new_segment:  # a group that did not exist before: the east's "rest" stops converting
+        rate = np.where((kind == "rest") & (region == "east"), 0.02, rate)
     converted = rng.random(n) < rate
     return pd.DataFrame({
         "lead_id": np.arange(start, start + n),
         "plan": plan,
         "channel": channel,
         "employees": employees.astype(np.int64),
-        "region": rng.choice(["north", "south", "east"], size=n),
+        "region": region,
         "converted": converted,
     })  # fmt: skip
 

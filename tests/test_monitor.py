@@ -147,3 +147,12 @@ def test_commit_writes_a_valid_document_and_moves_review_dates(tmp_path, old) ->
         f"review_by: '{stored[ids['free']]}'"
         in (folder / "personas" / f"{ids['free']}.yaml").read_text()
     )
+
+
+def test_new_candidates_are_segments_unlike_every_persona(folder) -> None:
+    changed = recheck(folder, md.batch(20_000, 2, new_segment=True), basis="members")
+    names = [c["name"] for c in changed.document["candidates"]]
+    assert names == ["Region is east"]
+    assert changed.document["candidates"][0]["jaccard"] < 0.5
+    unchanged = recheck(folder, md.batch(20_000, 3), basis="members")
+    assert unchanged.document["candidates"] == []  # the same segments again: no suggestion
