@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 EMAIL_PLACEHOLDER = "[email]"
 PHONE_PLACEHOLDER = "[phone]"
@@ -116,6 +117,21 @@ def redact(text: str | None) -> str | None:
 def redact_many(texts: Iterable[str | None]) -> list[str | None]:
     """Redact each text, keeping order and None values."""
     return [redact(text) for text in texts]
+
+
+def redact_nested(value: Any) -> Any:
+    """``value`` with every string inside it (dicts, lists, tuples) redacted.
+
+    Reports build a plain-data model before rendering; redacting the whole model at once means no
+    field added later can slip past (record ids that are emails, values copied from the data).
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_nested(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_nested(item) for item in value]
+    return value
 
 
 def contains_pii(text: str | None) -> bool:

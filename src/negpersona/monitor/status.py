@@ -46,6 +46,8 @@ ACTIONS = {
     "too few records": "keep; re-check with more records",
     "awaiting outcomes": "keep; re-check when outcomes arrive",
 }
+# How a status reads in reports (the keys stay as stored in recheck.json and the history).
+STATUS_LABELS = {**{status: status for status in STATUSES}, "too few records": "needs more records"}
 
 
 @dataclass

@@ -54,6 +54,7 @@ import vl_convert as vlc
 __all__ = [
     "chart_svg",
     "embed_script",
+    "history_chart",
     "rate_chart",
     "tradeoff_chart",
     "vega_script",
@@ -72,6 +73,7 @@ _REFERENCE_COLOR = "#888888"
 _PERCENT = ".1%"
 _TRADEOFF_HEIGHT = 300
 _RATE_ROW_HEIGHT = 34
+_HISTORY_HEIGHT = 150
 _SVG_WIDTH = 640
 # Pixels a point label may take before it is cut with an ellipsis; long persona names would
 # otherwise run over the neighbouring points and off the chart.
@@ -310,6 +312,105 @@ def rate_chart(rows: Sequence[Mapping[str, Any]], baseline: float) -> dict[str, 
     chart = alt.layer(rule, text, intervals, points).properties(
         width="container",
         height=_RATE_ROW_HEIGHT * max(1, len(order)),
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+    )
+    return _to_spec(chart)
+
+
+def history_chart(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Vega-Lite spec: a persona's rate over runs (discovery, re-checks), with intervals.
+
+    One row per run, oldest first: ``label`` (shown on the x axis, e.g. ``"2027-01-05
+    re-check"``), ``rate`` with its interval ``low``–``high`` and, optionally, the ``baseline``
+    rate of that run (a dashed grey line) and a ``status`` (in the tooltip). Runs keep the order
+    given; a label repeated is numbered so that runs on one day stay apart. A run whose rate is
+    None (no outcomes yet) is left out. The rate axis starts at zero so changes are not
+    exaggerated.
+    """
+    values: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for index, run in enumerate(runs):
+        try:
+            rate = _optional_rate(run["rate"], "rate")
+            label = str(run["label"])
+        except KeyError as missing:
+            raise ValueError(f"history run {index} lacks the key {missing}") from None
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            label = f"{label} ({seen[label]})"
+        if rate is None:
+            continue
+        values.append(
+            {
+                "order": index,
+                "label": label,
+                "rate": rate,
+                "low": _optional_rate(run.get("low"), "low"),
+                "high": _optional_rate(run.get("high"), "high"),
+                "baseline": _optional_rate(run.get("baseline"), "baseline"),
+                "status": str(run.get("status") or ""),
+            }
+        )
+    order = [row["label"] for row in values]
+
+    x = alt.X(
+        "label:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(labelAngle=0, labelLimit=140, labelOverlap=True),
+    )
+    y_scale = alt.Scale(zero=True, nice=True)
+    y_axis = alt.Axis(format="%", tickCount=4)
+    tooltip = [
+        alt.Tooltip("label:N", title="Run"),
+        alt.Tooltip("rate:Q", title=RATE_TITLE, format=_PERCENT),
+        alt.Tooltip("low:Q", title="Interval low", format=_PERCENT),
+        alt.Tooltip("high:Q", title="Interval high", format=_PERCENT),
+        alt.Tooltip("baseline:Q", title="Baseline rate", format=_PERCENT),
+        alt.Tooltip("status:N", title="Status"),
+    ]
+    data = alt.Chart(alt.Data(values=values))
+    baseline = (
+        data.mark_line(color=_REFERENCE_COLOR, strokeDash=[4, 3], strokeWidth=1.5, point=False)
+        .encode(
+            x=x,
+            y=alt.Y("baseline:Q", scale=y_scale, title=RATE_TITLE, axis=y_axis),
+            order="order:Q",
+            tooltip=tooltip,
+        )
+        .transform_filter(alt.datum.baseline != None)  # noqa: E711 - a Vega expression
+    )
+    intervals = data.mark_rule(color=_DATA_COLOR, strokeWidth=2).encode(
+        x=x,
+        y=alt.Y("low:Q", scale=y_scale, title=RATE_TITLE, axis=y_axis),
+        y2="high:Q",
+        tooltip=tooltip,
+    )
+    line = data.mark_line(color=_DATA_COLOR, strokeWidth=1.5).encode(
+        x=x,
+        y=alt.Y("rate:Q", scale=y_scale, title=RATE_TITLE, axis=y_axis),
+        order="order:Q",
+        tooltip=tooltip,
+    )
+    points = data.mark_point(color=_DATA_COLOR, filled=True, size=60).encode(
+        x=x,
+        y=alt.Y("rate:Q", scale=y_scale, title=RATE_TITLE, axis=y_axis),
+        tooltip=tooltip,
+    )
+    # "baseline" next to the last run's baseline point, inside the plot (it is the right edge).
+    last = values[-1]["order"] if values else -1
+    baseline_label = (
+        data.mark_text(color=_REFERENCE_COLOR, align="right", baseline="bottom", dx=-6, dy=-3)
+        .encode(
+            x=x,
+            y=alt.Y("baseline:Q", scale=y_scale, title=RATE_TITLE, axis=y_axis),
+            text=alt.value(BASELINE_LABEL),
+        )
+        .transform_filter((alt.datum.order == last) & (alt.datum.baseline != None))  # noqa: E711
+    )
+    chart = alt.layer(baseline, baseline_label, intervals, line, points).properties(
+        width="container",
+        height=_HISTORY_HEIGHT,
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
     )
     return _to_spec(chart)

@@ -6,6 +6,11 @@ style, script and chart inlined, no request to any network, so it works offline 
 attachment. ``--format md`` writes a wiki page (``report.md``) and ``--format json`` the same
 content as data (``report.json``).
 
+On a re-check's folder (``recheck.json`` and no ``personas.json``) the same command writes the
+re-check report instead (:mod:`negpersona.present.recheck_report`). When the personas folder has
+a run history (``history.duckdb``) with at least two runs of a persona, its card gets a small
+chart of the rate over runs.
+
 The report never needs the data again: everything it shows was computed by ``discover`` (see
 ``cards.py``). Every string goes through :func:`negpersona.explain.redact.redact` before rendering, so no
 email address or phone number reaches the page even if one slipped into a value or a message.
@@ -23,10 +28,12 @@ from negpersona import __version__
 from negpersona.config.tables import ROLES
 from negpersona.errors import DataError
 from negpersona.explain.edits import apply_edits
-from negpersona.explain.redact import redact
+from negpersona.explain.redact import redact_nested
 from negpersona.model.atomic import write_text
 from negpersona.model.conditions import humanize
 from negpersona.model.persona import DiscoveryResult
+from negpersona.present.recheck_report import is_recheck_folder, recheck_model
+from negpersona.present.run_history import persona_history
 
 Format = Literal["html", "md", "json"]
 ASPECT_TITLES = {
@@ -49,7 +56,8 @@ def write_report(out_dir: str | Path, fmt: Format = "html") -> tuple[Path, list[
     if fmt == "json":
         text = json.dumps(model, indent=2, ensure_ascii=False, default=str)
     elif fmt == "md":
-        text = _environment().get_template("report.md.j2").render(**model)
+        template = "recheck.md.j2" if model.get("kind") == "recheck" else "report.md.j2"
+        text = _environment().get_template(template).render(**model)
     else:
         text = render_html(model)
     write_text(path, text)
@@ -57,7 +65,10 @@ def write_report(out_dir: str | Path, fmt: Format = "html") -> tuple[Path, list[
 
 
 def report_model(out_dir: str | Path) -> tuple[dict[str, Any], list[str]]:
-    """Everything the report shows, as plain data (the ``--format json`` content)."""
+    """Everything the report shows, as plain data (the ``--format json`` content).
+
+    A re-check's folder gives the re-check report's model (``"kind": "recheck"``).
+    """
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise DataError(
@@ -65,8 +76,18 @@ def report_model(out_dir: str | Path) -> tuple[dict[str, Any], list[str]]:
             "Pass the folder that discovery wrote.",
             code="report.not_a_folder",
         )
+    if is_recheck_folder(out_dir):
+        return recheck_model(out_dir)
+    if not (out_dir / "personas.json").exists():
+        raise DataError(
+            f"No personas.json or recheck.json in {out_dir}.",
+            "Pass the folder that discovery or a re-check wrote.",
+            code="report.nothing_to_report",
+        )
     result = DiscoveryResult.read(out_dir)
     warnings = apply_edits(result, out_dir)
+    history, history_warnings = persona_history(out_dir)
+    warnings = [*warnings, *history_warnings]
     audit = _read_json(out_dir / "audit.json")
     policy = _read_json(out_dir / "policy.json")
     settings = result.settings
@@ -87,29 +108,37 @@ def report_model(out_dir: str | Path) -> tuple[dict[str, Any], list[str]]:
         "tradeoff": result.extra.get("tradeoff", []),
         "policy": _policy_summary(policy, result),
         "personas": _with_overlap_names(
-            [_persona_view(p.to_dict(), result.baseline) for p in result.personas]
+            [
+                {**_persona_view(p.to_dict(), result.baseline), "history": history.get(p.id, [])}
+                for p in result.personas
+            ]
         ),
         "unconfirmed": len(result.unconfirmed),
         "exclusion_caveat": EXCLUSION_CAVEAT,
     }
-    return _redacted(model), warnings
+    return redact_nested(model), warnings
 
 
 def render_html(model: dict[str, Any]) -> str:
-    """The self-contained HTML page of a report model."""
-    from negpersona.present.charts import embed_script, rate_chart, tradeoff_chart
+    """The self-contained HTML page of a report model (discovery or re-check)."""
+    from negpersona.present.charts import embed_script, history_chart, rate_chart, tradeoff_chart
 
     charts: dict[str, dict[str, Any]] = {}
-    if len(model["tradeoff"]) > 1:
+    recheck = model.get("kind") == "recheck"
+    if not recheck and len(model["tradeoff"]) > 1:
         charts["chart-tradeoff"] = tradeoff_chart(model["tradeoff"])
     for persona in model["personas"]:
-        charts[f"chart-{persona['id']}"] = rate_chart(
-            persona["rate_rows"], persona["baseline_rate"]
-        )
+        if persona["rate_rows"] and persona["baseline_rate"] is not None:
+            charts[f"chart-{persona['id']}"] = rate_chart(
+                persona["rate_rows"], persona["baseline_rate"]
+            )
+        if persona.get("history"):
+            charts[f"history-{persona['id']}"] = history_chart(persona["history"])
     css = _environment().get_template("report.css").render()
+    template = "recheck.html.j2" if recheck else "report.html.j2"
     return (
         _environment()
-        .get_template("report.html.j2")
+        .get_template(template)
         .render(**model, css=css, charts_script=embed_script(charts) if charts else "")
     )
 
@@ -217,16 +246,6 @@ def _set_aside(items: list[dict[str, str]]) -> list[dict[str, str]]:
     )
 
 
-def _redacted(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {key: _redacted(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redacted(item) for item in value]
-    return value
-
-
 def _read_json(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
@@ -247,8 +266,22 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    environment.filters.update(pct=_pct, num=_num, money=_money, humanize=humanize, ratio=_ratio)
+    environment.filters.update(
+        pct=_pct, num=_num, money=_money, humanize=humanize, ratio=_ratio, mdtext=_md_text,
+        mdcell=_md_cell,
+    )  # fmt: skip
     return environment
+
+
+def _md_text(value: Any) -> str:
+    """Text for Markdown: markup characters as entities, so a wiki shows them, never runs them."""
+    text = "" if value is None else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md_cell(value: Any) -> str:
+    """Text for a Markdown table cell: as :func:`_md_text`, on one line, ``|`` escaped."""
+    return " ".join(_md_text(value).split()).replace("|", "\\|")
 
 
 def _pct(value: Any, digits: int | None = None) -> str:
