@@ -29,7 +29,7 @@ from typing import Any
 
 from negpersona.apply.personas import Personas
 from negpersona.config.spec import DiscoverySettings, Outcome, Spec, validate_spec
-from negpersona.data.drift import Bins, count_bins, moved_bins, psi, psi_band
+from negpersona.data.drift import Bins, moved_bins, psi, psi_band
 from negpersona.data.outcome import batch_outcome
 from negpersona.data.relations import attach_related
 from negpersona.data.source import open_source
@@ -177,8 +177,9 @@ def recheck(
         if has_id and personas.holdout > 0 and excluded
         else None
     )
-    say("Counting members")
-    counts = count_batch(table, outcome.known, outcome.label, flags, held)
+    say("Counting members and drift")
+    reference = _reference_bins(result, table)
+    counts = count_batch(table, outcome.known, outcome.label, flags, held, reference)
     if counts.total.records == 0:
         raise DataError(
             f"{source.name} has no records.",
@@ -204,8 +205,7 @@ def recheck(
         min_records=discovery.min_records,
     )
     sizes = _sizes(personas.personas, counts, result.baseline, discovery.alpha)
-    say("Measuring drift")
-    drift, population = _drift(result, table, flags, personas.personas)
+    drift, population = _drift(result, counts.bins, personas.personas)
     moved = None
     if previous is not None:
         if not has_id:
@@ -356,18 +356,26 @@ def _sizes(
     return sizes
 
 
+def _reference_bins(result: DiscoveryResult, table: Any) -> list[Bins]:
+    """The bins discovery stored for drift, of the columns the batch still has."""
+    reference = (result.extra.get("reference") or {}).get("columns") or {}
+    return [
+        Bins.from_dict(stored) for column, stored in reference.items() if column in table.columns
+    ]
+
+
 def _drift(
-    result: DiscoveryResult, table: Any, flags: dict[str, Any], personas: list[Persona]
+    result: DiscoveryResult, counted: dict[str, Bins], personas: list[Persona]
 ) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
-    """PSI per column: over all records, and over each persona's members for its columns."""
+    """PSI per column: over all records, and over each persona's members for its columns.
+
+    ``counted`` holds the batch's counts in the stored bins (from the one counting scan).
+    """
     reference = (result.extra.get("reference") or {}).get("columns") or {}
     per_persona: dict[str, list[dict[str, Any]]] = {p.id: [] for p in personas}
     population = []
-    for column, stored in reference.items():
-        if column not in table.columns:
-            continue
-        bins = Bins.from_dict(stored)
-        now = count_bins(table, bins, flags)
+    for column, now in counted.items():
+        bins = Bins.from_dict(reference[column])
         value = psi(bins.counts, now.counts)
         population.append({
             "column": column, "psi": value, "band": psi_band(value),
