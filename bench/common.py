@@ -43,9 +43,9 @@ def version(package: str) -> str:
 
 
 def source_digest() -> str:
-    """A short digest of ``src/negpersona/*.py``: which code was measured."""
+    """A short digest of every ``src/negpersona/**/*.py``: which code was measured."""
     digest = hashlib.sha1()
-    for path in sorted((ROOT / "src" / "negpersona").glob("*.py")):
+    for path in sorted((ROOT / "src" / "negpersona").rglob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -131,7 +131,7 @@ def _count_codes(
     names = [f"__np_b{j}" for j in range(len(bins))]
     coded = table.select(
         __np_code=code,
-        **{name: b.index(table).cast("int32") for name, b in zip(names, bins, strict=True)},
+        **{name: b.index(table).cast("int16") for name, b in zip(names, bins, strict=True)},
     )
     if not bins:
         rows = coded.group_by("__np_code").aggregate(__np_n=coded.count()).to_pyarrow()
