@@ -334,8 +334,17 @@ class Personas:
         *,
         id_column: str | None = None,
         spec: Spec | None = None,
+        engine: bool = False,
     ) -> list[dict]:
-        """Matches and the recommended action for each record (dicts, e.g. parsed JSON lines)."""
+        """Matches and the recommended action for each record (dicts, e.g. parsed JSON lines).
+
+        Records are judged in Python where that gives the engine's answer exactly
+        (:mod:`negpersona.apply.route`), else in the engine; ``engine=True`` always uses it.
+        """
+        if not engine:
+            from negpersona.apply.route import score_records
+
+            return score_records(self, records, id_column=id_column, spec=spec)
         rows = list(records)
         if not rows:
             return []
@@ -346,6 +355,16 @@ class Personas:
                     'Send one JSON object per line, e.g. {"company_size": 12}.',
                 )
         frame = pd.DataFrame.from_records(rows)
+        # A column with no value in these records has no type: give it the one its conditions
+        # compare with (the engine would otherwise read it as a number and reject text values).
+        pandas_types = {"boolean": "boolean", "float64": "float64", "string": "string"}
+        for persona in self.personas:
+            for condition in persona.conditions:
+                column = condition.column
+                if condition.op == "is_missing":
+                    continue  # any type is missing alike
+                if column in frame.columns and frame[column].isna().all():
+                    frame[column] = frame[column].astype(pandas_types[_type_for(condition)])
         order = "__np_row"
         frame[order] = range(len(frame))
         matched = self.match(frame, id_column=id_column, keep_columns=True, spec=spec)

@@ -41,6 +41,8 @@ class Condition:
         if self.op == "is_missing":
             return column.isnull()
         value = ibis.literal(self.value) if not isinstance(self.value, bool) else self.value
+        if isinstance(self.value, bool) and column.type().is_numeric():
+            column = column.cast("boolean")  # a yes/no stored as 0/1: 0 is no, anything else yes
         expression = {
             "=": lambda: column == value,
             "!=": lambda: column != value,
