@@ -12,7 +12,7 @@ import negpersona
 PACKAGE = Path(negpersona.__file__).parent
 STAGES = {
     "config", "model", "engine", "data", "audit", "search", "explain", "apply", "discovery",
-    "monitor", "present", "cli", "datasets",
+    "monitor", "present", "web", "cli", "datasets",
 }  # fmt: skip
 TOP_MODULES = {"__init__.py", "__main__.py", "errors.py", "stats.py"}
 

@@ -24,7 +24,7 @@ from negpersona.errors import NegPersonaError
 # The order of ``negpersona --help``: the workflow, not the order modules register commands in.
 COMMAND_ORDER = (
     "init", "audit", "discover", "demo", "show", "report",
-    "policy", "apply", "score", "export", "sql", "impact", "recheck", "history",
+    "policy", "apply", "score", "export", "sql", "impact", "recheck", "history", "serve",
 )  # fmt: skip
 
 

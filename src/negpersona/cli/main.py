@@ -7,7 +7,7 @@ mistakes end with a one-line message and a non-zero exit code, never a traceback
 
 from __future__ import annotations
 
-from negpersona.cli import apply, discover, monitor  # noqa: F401  (they register their commands)
+from negpersona.cli import apply, discover, monitor, serve  # noqa: F401  (they register commands)
 from negpersona.cli.common import app
 
 

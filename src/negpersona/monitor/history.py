@@ -34,7 +34,12 @@ _SCHEMA = (
         action VARCHAR, excluded BOOLEAN, records BIGINT, share DOUBLE, known BIGINT,
         positives BIGINT, rate DOUBLE, rate_low DOUBLE, rate_high DOUBLE,
         holdout_known BIGINT, holdout_positives BIGINT, PRIMARY KEY (run_id, persona_id))""",
+    # People's changes from the dashboard: who renamed, re-targeted, paused or resumed what.
+    """CREATE TABLE IF NOT EXISTS edits (
+        edited TIMESTAMP NOT NULL, persona_id VARCHAR NOT NULL, field VARCHAR NOT NULL,
+        old_value VARCHAR, new_value VARCHAR, source VARCHAR NOT NULL)""",
 )
+EDIT_COLUMNS = ("edited", "persona_id", "field", "old_value", "new_value", "source")
 RUN_COLUMNS = (
     "run_id", "kind", "created", "data", "records", "known", "positives", "baseline_rate",
     "excluded", "summary",
@@ -160,6 +165,50 @@ def read_history(folder: str | Path) -> tuple[list[dict[str, Any]], list[dict[st
             with contextlib.suppress(ValueError):  # a summary that is plain text stays text
                 run["summary"] = json.loads(run["summary"])
     return runs, personas
+
+
+def record_edits(
+    folder: str | Path, persona_id: str, changes: dict[str, tuple[Any, Any]], source: str
+) -> None:
+    """Append one audit row per changed field (``{field: (old, new)}``), in one transaction."""
+    if not changes:
+        return
+    edited = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        [edited, persona_id, field, _text(old), _text(new), source]
+        for field, (old, new) in changes.items()
+    ]
+    con = _connect(history_path(folder))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.executemany(
+            f"INSERT INTO edits ({', '.join(EDIT_COLUMNS)}) VALUES ({', '.join('?' * 6)})", rows
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+
+
+def read_edits(folder: str | Path) -> list[dict[str, Any]]:
+    """The audit trail of edits, newest first (empty without a history)."""
+    path = history_path(folder)
+    if not path.exists():
+        return []
+    con = _connect(path)
+    try:
+        rows = _rows(con, f"SELECT {', '.join(EDIT_COLUMNS)} FROM edits ORDER BY edited DESC")
+    finally:
+        con.close()
+    for row in rows:
+        row["edited"] = row["edited"].isoformat() + "+00:00"
+    return rows
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _rows(con: Any, sql: str) -> list[dict[str, Any]]:

@@ -54,6 +54,8 @@ import vl_convert as vlc
 __all__ = [
     "chart_svg",
     "embed_script",
+    "chart_data",
+    "chart_module",
     "history_chart",
     "rate_chart",
     "tradeoff_chart",
@@ -500,6 +502,29 @@ def embed_script(charts: Mapping[str, Mapping[str, Any]]) -> str:
             raise ValueError(f"chart ids must be non-empty strings, got {chart_id!r}")
     draw = _DRAW % {"specs": _json_for_script(dict(charts))}
     return f'<script type="module">\n{vega_script()}\n;{draw}</script>\n'
+
+
+CHART_DATA_ID = "np-charts"
+
+
+@functools.cache
+def chart_module() -> str:
+    """A JavaScript module (served as a file, for the dashboard) that draws the page's charts.
+
+    The page lists its specs as JSON in ``<script type="application/json" id="np-charts">``
+    (:func:`chart_data`); the module holds the bundle and the same drawing code as
+    :func:`embed_script`, so a page needs no inline script and the bundle is cached once.
+    """
+    specs = f"JSON.parse(document.getElementById({json.dumps(CHART_DATA_ID)}).textContent)"
+    return f"{vega_script()}\n;{_DRAW % {'specs': specs}}"
+
+
+def chart_data(charts: Mapping[str, Mapping[str, Any]]) -> str:
+    """The JSON element :func:`chart_module` reads (safe inside HTML: see ``_json_for_script``)."""
+    return (
+        f'<script type="application/json" id="{CHART_DATA_ID}">'
+        f"{_json_for_script(dict(charts))}</script>"
+    )
 
 
 def chart_svg(spec: Mapping[str, Any], *, width: int = _SVG_WIDTH) -> str:

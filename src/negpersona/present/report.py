@@ -259,8 +259,17 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 
 def _environment() -> jinja2.Environment:
+    return template_environment()
+
+
+def template_environment(extra: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+    """The reports' Jinja2 environment (filters, escaping); ``extra`` templates are looked up
+    first, so the dashboard can include the report's persona card and stylesheet."""
+    loader: jinja2.BaseLoader = jinja2.PackageLoader("negpersona.present", "templates")
+    if extra is not None:
+        loader = jinja2.ChoiceLoader([extra, loader])
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("negpersona.present", "templates"),
+        loader=loader,
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -270,6 +279,7 @@ def _environment() -> jinja2.Environment:
         pct=_pct, num=_num, money=_money, humanize=humanize, ratio=_ratio, mdtext=_md_text,
         mdcell=_md_cell,
     )  # fmt: skip
+    environment.globals["persona_link"] = lambda persona_id: f"#{persona_id}"
     return environment
 
 
