@@ -63,6 +63,5 @@ def serve(
         port=port,
         log_level=log_level,
         access_log=False,  # negpersona.web logs requests itself, without query strings
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=10,  # in-flight requests get 10 s to finish on SIGTERM/Ctrl+C
     )
-    err.print("Stopped.", highlight=False)
