@@ -257,3 +257,26 @@ def test_the_folder_is_re_read_when_it_changes(built) -> None:
         assert response.status_code == 200  # the last good load keeps serving
     finally:
         path.write_text(before, encoding="utf-8")
+
+
+def test_vendored_scripts_match_their_recorded_hash() -> None:
+    import hashlib
+    from pathlib import Path
+
+    import negpersona.web
+
+    static = Path(negpersona.web.__file__).parent / "static"
+    record = json.loads((static / "VENDORED.json").read_text(encoding="utf-8"))
+    assert {p.name for p in static.glob("*.js")} == set(record)
+    for name, entry in record.items():
+        assert hashlib.sha256((static / name).read_bytes()).hexdigest() == entry["sha256"], name
+        assert entry["version"] in name and entry["license"]
+
+
+def test_pages_show_the_last_recheck_status(built) -> None:
+    client = _signed_in(built)
+    overview = client.get("/").text
+    assert "Last re-check" in overview
+    page = client.get(f"/personas/{built['excluded']}").text
+    assert re.search(r"Last re-check \(\d{4}-\d\d-\d\d\): <span class=\"badge", page)
+    assert f'href="/runs/{built["run_id"]}#{built["excluded"]}"' in page

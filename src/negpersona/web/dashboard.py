@@ -28,6 +28,7 @@ from negpersona.errors import DataError, NegPersonaError
 from negpersona.explain.edits import ACTIONS, write_edits
 from negpersona.monitor.history import check_history, record_edits
 from negpersona.monitor.review import pause, resume
+from negpersona.monitor.status import STATUS_LABELS
 from negpersona.present.charts import (
     chart_data,
     chart_module,
@@ -35,7 +36,7 @@ from negpersona.present.charts import (
     rate_chart,
     tradeoff_chart,
 )
-from negpersona.present.recheck_report import recheck_model
+from negpersona.present.recheck_report import STATUS_CLASSES, recheck_model
 from negpersona.present.report import render_html, template_environment
 from negpersona.present.run_history import persona_history
 from negpersona.web.auth import (
@@ -157,6 +158,7 @@ def _states(loaded: Loaded) -> dict[str, dict[str, Any]]:
     """Per persona id: what the policy does with it now, and why."""
     personas = loaded.personas
     excluded, paused = set(personas.excluded), set(personas.paused)
+    checks = _last_checks(loaded)
     states = {}
     for persona in personas.personas:
         override = persona.extra.get("action", "auto")
@@ -173,8 +175,26 @@ def _states(loaded: Loaded) -> dict[str, dict[str, Any]]:
                 if persona.id in excluded
                 else "not chosen by the policy"
             ),  # fmt: skip
+            "check": checks.get(persona.id),
         }
     return states
+
+
+def _last_checks(loaded: Loaded) -> dict[str, dict[str, Any]]:
+    """Per persona id: its status in the newest re-check that judged it (with the run)."""
+    runs = {run["run_id"]: run for run in loaded.runs if run["kind"] == "recheck"}
+    checks: dict[str, dict[str, Any]] = {}
+    for row in loaded.persona_runs:  # oldest first: later runs overwrite
+        run = runs.get(row["run_id"])
+        if run is not None and row.get("status"):
+            checks[row["persona_id"]] = {
+                "status": STATUS_LABELS.get(row["status"], row["status"]),
+                "kind": STATUS_CLASSES.get(row["status"], "muted"),
+                "date": (run.get("created") or "")[:10],
+                "run_id": run["run_id"],
+                "has_report": run["run_id"] in loaded.rechecks,
+            }
+    return checks
 
 
 # ---- sign-in -----------------------------------------------------------------------------------
