@@ -56,31 +56,10 @@ def score_records(
     Records the Python path cannot judge exactly are scored by the engine together, in one call.
     """
     rows = list(records)
-    for index, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise DataError(
-                f"Record {index + 1} is a {type(row).__name__}, not an object.",
-                'Send one JSON object per line, e.g. {"company_size": 12}.',
-            )
-    if not rows:
-        return []
     id_column = id_column or (spec.id if spec else None) or personas.settings.get("id")
-    present = set().union(*(row.keys() for row in rows))
-    needed = set(personas.required_columns())
-    holds_out = bool(personas.excluded) and personas.holdout > 0
-    if (
-        (spec is not None and spec.related)
-        or not needed <= present  # the engine names the missing columns
-        or (holds_out and id_column not in present)  # the engine explains the holdout needs ids
-    ):
+    scored = _python_scores(personas, rows, id_column, spec)
+    if scored is None:
         return personas.score(rows, id_column=id_column, spec=spec, engine=True)
-    keep_id = id_column if id_column in present else None
-    scored: list[dict[str, Any] | None] = []
-    for row in rows:
-        try:
-            scored.append(_score_one(personas, row, id_column, keep_id))
-        except _NeedsEngine:
-            scored.append(None)
     hard = [i for i, item in enumerate(scored) if item is None]
     if hard:
         answers = personas.score(
@@ -89,6 +68,50 @@ def score_records(
         for i, answer in zip(hard, answers, strict=True):
             scored[i] = answer
     return scored  # type: ignore[return-value]
+
+
+def score_in_python(personas: Personas, records: list[Any]) -> list[dict[str, Any]] | None:
+    """The scores of ``records`` when the Python path can judge every one of them, else None.
+
+    For a server: these answers take microseconds and can be given on the event loop; None means
+    the engine is needed (run :func:`score_records` in a worker thread).
+    """
+    scored = _python_scores(personas, records, personas.settings.get("id"), None)
+    if scored is None or any(item is None for item in scored):
+        return None
+    return scored  # type: ignore[return-value]
+
+
+def _python_scores(
+    personas: Personas, rows: list[Any], id_column: str | None, spec: Spec | None
+) -> list[dict[str, Any] | None] | None:
+    """Per record its Python score or None (the engine must judge it); None for the whole batch
+    when the engine must answer it (to give its error, or to join related tables)."""
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise DataError(
+                f"Record {index + 1} is a {type(row).__name__}, not an object.",
+                'Send one JSON object per line, e.g. {"company_size": 12}.',
+            )
+    if not rows:
+        return []
+    present = set().union(*(row.keys() for row in rows))
+    needed = set(personas.required_columns())
+    holds_out = bool(personas.excluded) and personas.holdout > 0
+    if (
+        (spec is not None and spec.related)
+        or not needed <= present  # the engine names the missing columns
+        or (holds_out and id_column not in present)  # the engine explains the holdout needs ids
+    ):
+        return None
+    keep_id = id_column if id_column in present else None
+    scored: list[dict[str, Any] | None] = []
+    for row in rows:
+        try:
+            scored.append(_score_one(personas, row, id_column, keep_id))
+        except _NeedsEngine:
+            scored.append(None)
+    return scored
 
 
 def _score_one(

@@ -46,8 +46,10 @@ def key_matches(given: str | None, expected: str) -> bool:
     return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
-def require_key(request: Request) -> None:
-    """FastAPI dependency of every ``/api`` route: the ``X-API-Key`` header must hold the key."""
+async def require_key(request: Request) -> None:
+    """FastAPI dependency of every ``/api`` route: the ``X-API-Key`` header must hold the key.
+
+    ``async`` so that the check runs on the event loop (a plain function costs a thread hop)."""
     if not key_matches(request.headers.get(HEADER), request.app.state.api_key):
         raise AuthError(
             401,
