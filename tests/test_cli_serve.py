@@ -46,7 +46,7 @@ def _start(folder: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "COLUMNS": "200", **env},
+        env={**os.environ, **env, "COLUMNS": "80"},
     )
 
 

@@ -49,14 +49,20 @@ def serve(
     key = key or new_key()
     application = create_app(personas_dir, api_key=key)
     shown = "[" + host + "]" if ":" in host else host
-    out.print(f"negpersona dashboard and API: http://{shown}:{port}/", highlight=False)
-    out.print(f"API docs: http://{shown}:{port}/api/docs", highlight=False)
+    out.print(
+        f"negpersona dashboard and API: http://{shown}:{port}/", highlight=False, soft_wrap=True
+    )
+    out.print(f"API docs: http://{shown}:{port}/api/docs", highlight=False, soft_wrap=True)
     if generated:
-        out.print(f"API key (this run only; set {ENV_KEY} to keep one): {key}", highlight=False)
+        out.print(
+            f"API key (this run only; set {ENV_KEY} to keep one): {key}",
+            highlight=False,
+            soft_wrap=True,
+        )
     else:
-        out.print(f"API key: the value of {ENV_KEY}.", highlight=False)
+        out.print(f"API key: the value of {ENV_KEY}.", highlight=False, soft_wrap=True)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    err.print("Press Ctrl+C to stop.", highlight=False)
+    err.print("Press Ctrl+C to stop.", highlight=False, soft_wrap=True)
     uvicorn.run(
         application,
         host=host,
