@@ -27,7 +27,13 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y chromium || \
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
-test: $(STAMP) $(CHROMIUM)
+# The Spark conformance suite runs a local Spark, which needs Java 17+.
+JAVA := /usr/bin/java
+$(JAVA):
+	$(SUDO) apt-get install -y openjdk-17-jre-headless || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y openjdk-17-jre-headless)
+
+test: $(STAMP) $(CHROMIUM) $(JAVA)
 	$(BIN)/ruff check src tests bench docs
 	$(BIN)/ruff format --check src tests bench docs
 	$(BIN)/lint-imports

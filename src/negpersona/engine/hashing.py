@@ -7,9 +7,8 @@ in any engine through Ibis (:func:`holdout_flag`) and in the SQL that ``negperso
 (``apply/sqlgen.py`` renders the same rule per dialect): stable across runs, row orders, machines
 and engines.
 
-The discovery/confirmation split and the search sample use a faster seeded hash of the record's
-values (``sampling.py``), which is engine-specific; making it the same on every engine is part of
-the Spark work (issue 13).
+The discovery/confirmation split and the samples use the same SHA-256 rule on the record's id or
+values (``sampling.py``), so they too are the same on every engine.
 """
 
 from __future__ import annotations
