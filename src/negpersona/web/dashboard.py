@@ -41,6 +41,7 @@ from negpersona.present.report import render_html, template_environment
 from negpersona.present.run_history import persona_history
 from negpersona.web.auth import (
     CSRF_FIELD,
+    AuthError,
     check_csrf,
     csrf_token,
     key_matches,
@@ -137,8 +138,6 @@ def error_page(request: Request, status: int, message: str, hint: str | None) ->
 
 def _loaded(request: Request) -> Loaded:
     if not signed_in(request):
-        from negpersona.web.auth import AuthError
-
         raise AuthError(401, "Sign in first.", "Enter the API key.", "auth.sign_in")
     return request.app.state.folder.current()
 
