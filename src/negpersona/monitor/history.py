@@ -118,30 +118,33 @@ def record(folder: str | Path, entry: Run) -> str:
     run.setdefault("created", datetime.now(UTC).replace(tzinfo=None))  # stored as UTC
     if isinstance(run.get("summary"), dict | list):
         run["summary"] = json.dumps(run["summary"], default=str)
+    rows = [
+        [run_id if c == "run_id" else persona.get(c) for c in PERSONA_COLUMNS]
+        for persona in entry.personas
+    ]
+    _insert(path, {"runs": (RUN_COLUMNS, [[run.get(c) for c in RUN_COLUMNS]]),
+                   "persona_runs": (PERSONA_COLUMNS, rows)})  # fmt: skip
+    return run_id
+
+
+def _insert(path: Path, tables: dict[str, tuple[tuple[str, ...], list[list[Any]]]]) -> None:
+    """Insert rows into several tables in ONE transaction (all or nothing, even on SIGKILL)."""
     con = _connect(path)
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(
-            f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
-            [run.get(column) for column in RUN_COLUMNS],
-        )
-        rows = [
-            [run_id if c == "run_id" else persona.get(c) for c in PERSONA_COLUMNS]
-            for persona in entry.personas
-        ]
-        if rows:
-            con.executemany(
-                f"INSERT INTO persona_runs ({', '.join(PERSONA_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(PERSONA_COLUMNS))})",
-                rows,
-            )
+        for table, (columns, rows) in tables.items():
+            if rows:
+                con.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    rows,
+                )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
         con.close()
-    return run_id
 
 
 def read_history(folder: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -178,18 +181,7 @@ def record_edits(
         [edited, persona_id, field, _text(old), _text(new), source]
         for field, (old, new) in changes.items()
     ]
-    con = _connect(history_path(folder))
-    try:
-        con.execute("BEGIN TRANSACTION")
-        con.executemany(
-            f"INSERT INTO edits ({', '.join(EDIT_COLUMNS)}) VALUES ({', '.join('?' * 6)})", rows
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.close()
+    _insert(history_path(folder), {"edits": (EDIT_COLUMNS, rows)})
 
 
 def read_edits(folder: str | Path) -> list[dict[str, Any]]:

@@ -296,29 +296,31 @@ def edit_persona(
 
 @router.post("/personas/{persona_id}/pause")
 def pause_persona(persona_id: str, request: Request, csrf_token: str = Form("")) -> Response:
-    check_csrf(request, csrf_token)
-    _persona_or_404(_loaded(request), persona_id)
-    folder = request.app.state.folder.folder
-    check_history(folder)
-    today = datetime.now(UTC).date()
-    now = pause(folder, {persona_id: "paused from the dashboard"}, "dashboard", today)
-    record_edits(folder, persona_id, {"paused": (False, True)} if now else {}, "dashboard")
-    request.session["flash"] = {
-        "kind": "ok",
-        "text": "Exclusion paused." if now else "It was already paused.",
-    }
-    return RedirectResponse(f"/personas/{persona_id}", status_code=303)
+    return _set_paused(request, persona_id, csrf_token, paused=True)
 
 
 @router.post("/personas/{persona_id}/resume")
 def resume_persona(persona_id: str, request: Request, csrf_token: str = Form("")) -> Response:
-    check_csrf(request, csrf_token)
+    return _set_paused(request, persona_id, csrf_token, paused=False)
+
+
+def _set_paused(request: Request, persona_id: str, token: str, *, paused: bool) -> Response:
+    """Pause or resume a persona's exclusion in policy.json, with its audit row."""
+    check_csrf(request, token)
     _persona_or_404(_loaded(request), persona_id)
     folder = request.app.state.folder.folder
     check_history(folder)
-    resume(folder, persona_id, datetime.now(UTC).date())
-    record_edits(folder, persona_id, {"paused": (True, False)}, "dashboard")
-    request.session["flash"] = {"kind": "ok", "text": "Exclusion resumed."}
+    today = datetime.now(UTC).date()
+    if paused:
+        changed = bool(pause(folder, {persona_id: "paused from the dashboard"}, "dashboard", today))
+        text = "Exclusion paused." if changed else "It was already paused."
+    else:
+        resume(folder, persona_id, today)
+        changed, text = True, "Exclusion resumed."
+    record_edits(
+        folder, persona_id, {"paused": (not paused, paused)} if changed else {}, "dashboard"
+    )
+    request.session["flash"] = {"kind": "ok", "text": text}
     return RedirectResponse(f"/personas/{persona_id}", status_code=303)
 
 
