@@ -63,6 +63,7 @@ sys.path.insert(0, str(BENCH))
 
 from apply import HOLDOUT, ID, PERSONAS, SALT, cpu_pressure, ensure_data, warm_cache  # noqa: E402
 from common import fmt_seconds, replace_section, source_digest, table, version  # noqa: E402
+from discovery import StageClock  # noqa: E402
 
 TARGET = "converted"
 SAMPLE_ROWS = 200_000  # the records "at discovery"
@@ -318,20 +319,6 @@ def sql_bins(rows: list[dict[str, Any]], bins: list[Any], ids: list[str]) -> dic
 
 # --------------------------------------------------------------------------------------------
 # negpersona
-
-
-class StageClock:
-    """recheck's ``progress`` callback: when each stage starts."""
-
-    def __init__(self) -> None:
-        self.marks: list[tuple[str, float]] = []
-
-    def __call__(self, stage: str) -> None:
-        self.marks.append((stage, time.perf_counter()))
-
-    def durations(self, start: float, end: float) -> list[tuple[str, float]]:
-        marks = [("(before the first stage)", start), *self.marks, ("end", end)]
-        return [(name, marks[i + 1][1] - when) for i, (name, when) in enumerate(marks[:-1])]
 
 
 def run_recheck(folder: Path, path: Path) -> dict[str, Any]:

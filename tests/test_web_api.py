@@ -195,6 +195,7 @@ def test_edits_reach_the_yaml_and_the_policy_with_an_audit_row(built, tmp_path) 
         data={"csrf_token": token, "name": "Quiet small teams", "action": "target"},
     )
     assert saved.status_code == 200 and "Saved." in saved.text
+    assert "Recent changes" in saved.text and "name " in saved.text  # the audit trail on the page
     yaml_path = built["folder"] / "personas" / f"{pid}.yaml"
     data = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
     assert data["name"] == "Quiet small teams" and data["action"] == "target"

@@ -4,9 +4,10 @@ Engines' own sampling with a seed is only repeatable single-threaded, and row nu
 the order a file is read. A hash of the record's values (with the seed) is stable across runs and
 row orders, and duplicate records always fall on the same side. The hash is the one of the
 exploration holdout (``hashing.py``): the first 8 hex characters of SHA-256 of the text
-``salt seed : values``, compared with the fraction's threshold as text. Every engine Ibis speaks
-computes SHA-256 and compares text the same way, so DuckDB, SQLite, Spark and a warehouse keep
-the same records: the same discovery/confirmation split, the same samples, the same personas.
+``salt seed : values``, compared with the fraction's threshold as text. Engines with SHA-256 compute
+it and compare text the same way, so DuckDB, Spark and warehouses keep the same records: the same
+discovery/confirmation split, the same samples, the same personas (``tests/test_spark.py``).
+Ibis has no SHA-256 for SQLite, so a random split or sample cannot run there.
 
 The values are joined as ``CAST(value AS text)`` with a separator, a missing value written as
 ``\\N``. Integers, text and yes/no values are written alike by every engine; floats, dates and

@@ -127,13 +127,11 @@ async def score(request: Request) -> JSONResponse:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        error = DataError(
+        raise DataError(
             f"The request body is not JSON ({exc}).",
             'Send one record as an object, e.g. {"company_size": 12}, or a list of them.',
             code="score.not_json",
-        )
-        error.status = 400
-        raise error from None
+        ) from None
     one = isinstance(data, dict)
     records = [data] if one else data
     if not isinstance(records, list) or not records:
@@ -169,13 +167,11 @@ async def _body(request: Request) -> bytes:
 
 
 def _too_large() -> DataError:
-    error = DataError(
+    return DataError(
         f"The request body is larger than {MAX_BODY:,} bytes.",
         f"Send at most {MAX_RECORDS:,} records per request.",
         code="score.too_large",
     )
-    error.status = 413
-    return error
 
 
 @router.get("/runs", response_model=list[RunOut])

@@ -36,6 +36,9 @@ from negpersona.web.state import FolderState
 
 log = logging.getLogger("negpersona.web")
 SESSION_HOURS = 12
+# HTTP status of the library errors whose code says more than their class (else: a ConfigError
+# is 400, a DataError 422: the request was understood but cannot be answered).
+STATUS_BY_CODE = {"not_found": 404, "score.not_json": 400, "score.too_large": 413}
 SECURITY_HEADERS = {
     # Vega compiles chart expressions with Function(): 'unsafe-eval', scripts from here only.
     "Content-Security-Policy": (
@@ -149,8 +152,10 @@ def _wants_page(request: Request) -> bool:
 
 async def _library_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, NegPersonaError)
-    status = getattr(error, "status", None) or (
-        404 if error.code == "not_found" else 400 if isinstance(error, ConfigError) else 422
+    status = (
+        error.status
+        if isinstance(error, AuthError)
+        else STATUS_BY_CODE.get(error.code, 400 if isinstance(error, ConfigError) else 422)
     )
     if _wants_page(request):
         if isinstance(error, AuthError) and error.status == 401:

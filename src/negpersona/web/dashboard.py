@@ -38,7 +38,6 @@ from negpersona.present.charts import (
 )
 from negpersona.present.recheck_report import STATUS_CLASSES, recheck_model
 from negpersona.present.report import render_html, template_environment
-from negpersona.present.run_history import persona_history
 from negpersona.web.auth import (
     CSRF_FIELD,
     AuthError,
@@ -327,7 +326,8 @@ def _set_paused(request: Request, persona_id: str, token: str, *, paused: bool) 
 @router.get("/runs", response_class=HTMLResponse)
 def runs_page(request: Request) -> HTMLResponse:
     loaded = _loaded(request)
-    history, warnings = persona_history(request.app.state.folder.folder)
+    # The report model already holds each persona's rate over runs (read once per load).
+    history = {p["id"]: p["history"] for p in loaded.report["personas"] if p.get("history")}
     names = {p["id"]: p["name"] for p in loaded.report["personas"]}
     charts = {f"history-{pid}": history_chart(rows) for pid, rows in history.items()}
     return _page(
@@ -337,8 +337,7 @@ def runs_page(request: Request) -> HTMLResponse:
         runs=list(reversed(loaded.runs)),
         rechecks=loaded.rechecks,
         history=[(pid, names.get(pid, pid)) for pid in history],
-        statuses=_recheck_statuses(loaded),
-        warnings=warnings,
+        warnings=loaded.warnings,
     )
 
 
@@ -434,16 +433,6 @@ def _last_recheck(loaded: Loaded) -> dict[str, Any] | None:
         return None
     run = runs[-1]
     return {**run, "has_report": run["run_id"] in loaded.rechecks}
-
-
-def _recheck_statuses(loaded: Loaded) -> dict[str, dict[str, str]]:
-    """Per run id of a re-check: persona id → status (from the history)."""
-    kinds = {run["run_id"]: run["kind"] for run in loaded.runs}
-    statuses: dict[str, dict[str, str]] = {}
-    for row in loaded.persona_runs:
-        if kinds.get(row["run_id"]) == "recheck" and row.get("status"):
-            statuses.setdefault(row["run_id"], {})[row["persona_id"]] = row["status"]
-    return statuses
 
 
 def summary_text(summary: Any) -> str:
