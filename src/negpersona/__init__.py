@@ -8,24 +8,34 @@
 >>> Personas.load("out/").match("new_leads.csv").to_pandas()   # doctest: +SKIP
 """
 
-from typing import Any
+from __future__ import annotations
 
-from negpersona.config.spec import Spec, load_spec
+from typing import TYPE_CHECKING
+
 from negpersona.errors import ConfigError, DataError, NegPersonaError
-from negpersona.model.conditions import Condition
-from negpersona.model.persona import DiscoveryResult, Persona
+from negpersona.model.lazy import lazy_exports
 
-_LAZY = {"discover": "negpersona.discovery", "Personas": "negpersona.apply.personas"}
+if TYPE_CHECKING:
+    from negpersona.apply.personas import Personas
+    from negpersona.config.spec import Spec, load_spec
+    from negpersona.discovery import discover
+    from negpersona.model.conditions import Condition
+    from negpersona.model.persona import DiscoveryResult, Persona
+
+# Every public name but the errors loads on first use: the command line imports this package, and
+# `negpersona --help` or scoring one lead should not wait for pandas, Ibis and the statistics stack.
+_LAZY = {
+    "Condition": "negpersona.model.conditions",
+    "DiscoveryResult": "negpersona.model.persona",
+    "Persona": "negpersona.model.persona",
+    "Personas": "negpersona.apply.personas",
+    "Spec": "negpersona.config.spec",
+    "discover": "negpersona.discovery",
+    "load_spec": "negpersona.config.spec",
+}
 
 
-def __getattr__(name: str) -> Any:
-    """``discover`` and ``Personas`` load on first use (they pull in the statistics stack)."""
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'negpersona' has no attribute {name!r}")
-
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 __version__ = "0.1.0"
 __all__ = [

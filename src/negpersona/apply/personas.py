@@ -22,24 +22,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import pandas as pd
-from ibis.expr.types import Table
-
-from negpersona.apply.policy import choose, default_money
-from negpersona.config.policy import PolicySettings
-from negpersona.config.spec import Spec
-from negpersona.data.relations import attach_related
-from negpersona.data.source import Source, open_source
-from negpersona.engine.hashing import holdout_flag
 from negpersona.errors import ConfigError, DataError
 from negpersona.explain.edits import apply_edits
-from negpersona.model.atomic import staged_file
 from negpersona.model.conditions import Condition, segment_filter
 from negpersona.model.document import PolicyDocument, validated
 from negpersona.model.persona import DiscoveryResult, Persona
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from ibis.expr.types import Table
+
+    from negpersona.config.policy import PolicySettings
+    from negpersona.config.spec import Spec
+
+# Ibis, pandas and the sources load inside the methods that match in the engine: loading
+# personas to score one lead (``apply/route.py``) should not wait for them.
 
 ACTIONS = ("exclude", "holdout", "target")
 POLICY_KEYS = ("excluded", "holdout", "salt")  # what matching reads from policy.json
@@ -92,6 +91,8 @@ class Personas:
                 )
             validated(PolicyDocument, policy, policy_path)  # types, and a newer schema refused
         else:  # an older run: the default policy from its trade-off curve
+            from negpersona.config.policy import PolicySettings
+
             policy = policy_for(result, PolicySettings())
         return cls(
             result.personas,
@@ -172,6 +173,9 @@ class Personas:
         ``spec``, its related tables are joined first, as in discovery (personas may use their
         columns, e.g. event counts).
         """
+        from negpersona.data.relations import attach_related
+        from negpersona.data.source import Source, open_source
+
         if spec is not None:
             delimiter, table = delimiter or spec.delimiter, table or spec.table
             id_column = id_column or spec.id
@@ -208,6 +212,8 @@ class Personas:
     def _tags(
         self, records: Table, flags: list[Any], id_column: str | None, name: str
     ) -> dict[str, Any]:
+        import ibis
+
         if not self.personas:
             empty = ibis.literal(None, type="string")
             return {
@@ -238,6 +244,10 @@ class Personas:
         }
 
     def _holdout(self, records: Table, id_column: str | None, name: str) -> Any:
+        import ibis
+
+        from negpersona.engine.hashing import holdout_flag
+
         if self.holdout <= 0:
             return ibis.literal(False)
         if not id_column:
@@ -354,6 +364,8 @@ class Personas:
                     f"Record {index + 1} is a {type(row).__name__}, not an object.",
                     'Send one JSON object per line, e.g. {"company_size": 12}.',
                 )
+        import pandas as pd
+
         frame = pd.DataFrame.from_records(rows)
         # A column with no value in these records has no type: give it the one its conditions
         # compare with (the engine would otherwise read it as a number and reject text values).
@@ -378,6 +390,8 @@ class Personas:
 
 def policy_for(result: DiscoveryResult, settings: PolicySettings) -> dict[str, Any]:
     """The policy of a discovery result under ``settings`` (from its trade-off curve)."""
+    from negpersona.apply.policy import choose, default_money
+
     steps = result.extra.get("tradeoff") or []
     if not steps and result.personas:
         raise ConfigError(
@@ -394,6 +408,8 @@ def policy_for(result: DiscoveryResult, settings: PolicySettings) -> dict[str, A
 
 def write_matches(table: Table, path: str | Path) -> Path:
     """Write matches to Parquet or CSV (by suffix) through the engine, atomically."""
+    from negpersona.model.atomic import staged_file
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in {".parquet", ".csv"}:

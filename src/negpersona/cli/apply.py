@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from negpersona.apply.personas import Personas
 from negpersona.cli.common import (
     ConfigOption,
     QuietOption,
@@ -27,8 +26,9 @@ from negpersona.cli.common import (
     stages,
 )
 from negpersona.errors import DataError
-from negpersona.model.atomic import to_json
-from negpersona.model.document import PolicyDocument, write_document
+
+if TYPE_CHECKING:
+    from negpersona.apply.personas import Personas
 
 PersonasArgument = Annotated[
     Path,
@@ -43,6 +43,8 @@ IdColumnOption = Annotated[
 
 
 def _load(folder: Path) -> Personas:
+    from negpersona.apply.personas import Personas
+
     personas = Personas.load(folder)
     for warning in personas.warnings:
         err.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
@@ -169,6 +171,7 @@ def policy_command(
     from negpersona.apply.personas import policy_for
     from negpersona.cli.monitor import record_run
     from negpersona.config.spec import validate_spec
+    from negpersona.model.document import PolicyDocument, write_document
     from negpersona.model.persona import DiscoveryResult
     from negpersona.monitor.history import check_history, policy_entry
     from negpersona.monitor.review import resume as resume_persona
@@ -317,6 +320,7 @@ def impact_command(
 ) -> None:
     """Estimate what the policy does to DATA: spend saved, conversions and revenue at risk."""
     from negpersona.apply.impact import impact
+    from negpersona.model.atomic import to_json
 
     spec = load_settings(config)
     personas = _load(personas_dir)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,8 +18,13 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
 from negpersona.cli.hints import cli_text
-from negpersona.config.spec import Spec, load_spec
 from negpersona.errors import NegPersonaError
+
+if TYPE_CHECKING:
+    from negpersona.config.spec import Spec
+
+# Commands import the library inside their bodies: `negpersona --help` and `score` of one lead
+# start in a fraction of a second instead of waiting for pandas, Ibis and pydantic to load.
 
 # The order of ``negpersona --help``: the workflow, not the order modules register commands in.
 COMMAND_ORDER = (
@@ -114,6 +119,8 @@ def say(text: str) -> None:
 
 
 def load_settings(config: Path | None) -> Spec:
+    from negpersona.config.spec import Spec, load_spec
+
     if config is not None:
         return load_spec(config)
     default = Path("negpersona.yaml")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -30,12 +30,15 @@ from negpersona.cli.common import (
 from negpersona.cli.monitor import record_run, review_reminders
 from negpersona.errors import ConfigError, NegPersonaError
 from negpersona.model.atomic import to_json, write_text
-from negpersona.model.persona import DiscoveryResult
 from negpersona.monitor.history import check_history, discovery_entry
-from negpersona.present.terminal import personas_table, summary_lines
+
+if TYPE_CHECKING:
+    from negpersona.model.persona import DiscoveryResult
 
 
 def print_result(result: DiscoveryResult) -> None:
+    from negpersona.present.terminal import personas_table, summary_lines
+
     for line in summary_lines(result):
         say(line)
     out.print(personas_table(result))
@@ -304,6 +307,7 @@ def show(
 ) -> None:
     """Show the personas of an earlier run."""
     from negpersona.explain.edits import apply_edits
+    from negpersona.model.persona import DiscoveryResult
 
     result = DiscoveryResult.read(out_dir)
     warnings = apply_edits(result, out_dir)  # names and notes people set in the YAML files

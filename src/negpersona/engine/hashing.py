@@ -17,11 +17,12 @@ import datetime as dt
 import hashlib
 import numbers
 import uuid
-
-import ibis
-from ibis.expr.types import BooleanValue, Value
+from typing import TYPE_CHECKING
 
 from negpersona.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ibis.expr.types import BooleanValue, Value
 
 # The holdout bucket is the first 8 hex chars of the digest: 16**8 buckets.
 BUCKET_CHARS = 8
@@ -97,6 +98,8 @@ def check_fraction(fraction: float) -> None:
 
 def holdout_flag(record_id: Value, fraction: float, salt: str) -> BooleanValue:
     """The Ibis expression of :func:`is_holdout` for a column of record ids."""
+    import ibis  # here: scoring one lead in Python uses this module without the engine
+
     check_fraction(fraction)
     threshold = holdout_threshold(fraction)
     if threshold <= 0:

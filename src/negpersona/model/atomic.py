@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 @contextmanager
 def staged_file(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
@@ -64,6 +62,8 @@ def write_json(path: str | Path, data: Any) -> None:
 
 
 def to_yaml(data: Any) -> str:
+    import yaml  # loaded when needed: most commands never write YAML
+
     return yaml.safe_dump(_finite(data), sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import numpy as np
-from ibis.expr.types import BooleanValue, Table
+if TYPE_CHECKING:
+    from ibis.expr.types import BooleanValue, Table
+
+# Ibis loads only when a condition becomes an expression: reading personas to score one lead or
+# to print them should not wait for the engine stack.
 
 OPS = ("=", "!=", "<", "<=", ">", ">=", "is_missing")
 
@@ -37,6 +40,8 @@ class Condition:
         return cls(str(data["column"]), str(data["op"]), data.get("value"))
 
     def to_ibis(self, table: Table) -> BooleanValue:
+        import ibis
+
         column = table[self.column]
         if self.op == "is_missing":
             return column.isnull()
@@ -65,7 +70,7 @@ def humanize(column: str) -> str:
 
 def format_value(value: Any) -> str:
     """Numbers with thousands separators and no needless decimals; other values as text."""
-    if isinstance(value, bool | np.bool_):
+    if isinstance(value, bool) or _is_numpy_bool(value):
         return "yes" if value else "no"
     if isinstance(value, numbers.Integral):
         return f"{int(value):,}"
@@ -81,6 +86,12 @@ def format_value(value: Any) -> str:
             return f"{value:,.2f}".rstrip("0").rstrip(".")
         return f"{value:.3g}"
     return str(value)
+
+
+def _is_numpy_bool(value: Any) -> bool:
+    """A NumPy yes/no (one can only exist once NumPy is loaded, so this never loads it)."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, numpy.bool_)
 
 
 def describe(conditions: list[Condition] | tuple[Condition, ...]) -> list[str]:
@@ -130,6 +141,8 @@ def segment_filter(
     table: Table, conditions: list[Condition] | tuple[Condition, ...]
 ) -> BooleanValue:
     """The Ibis predicate of a conjunction (true for every record when it has no conditions)."""
+    import ibis
+
     predicate: BooleanValue = ibis.literal(True)
     for condition in conditions:
         predicate = predicate & condition.to_ibis(table)

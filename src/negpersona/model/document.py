@@ -31,7 +31,9 @@ Document = TypeVar("Document", bound="_Document")
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # defer_build: a validator is built the first time a document is read, so a command that
+    # reads two kinds (``score``) does not pay for building all of them at import.
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class _Document(_Part):

@@ -15,10 +15,33 @@ Example::
     result.commit("out/recheck-2027-01/")
 """
 
-from negpersona.monitor.history import read_history, record
-from negpersona.monitor.recheck import RecheckResult, recheck
-from negpersona.monitor.review import overdue, pause, resume
-from negpersona.monitor.status import ACTIONS, STATUSES
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from negpersona.model.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from negpersona.monitor.history import read_history, record
+    from negpersona.monitor.recheck import RecheckResult, recheck
+    from negpersona.monitor.review import overdue, pause, resume
+    from negpersona.monitor.status import ACTIONS, STATUSES
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    globals(),
+    {
+        "ACTIONS": "negpersona.monitor.status",
+        "STATUSES": "negpersona.monitor.status",
+        "RecheckResult": "negpersona.monitor.recheck",
+        "recheck": "negpersona.monitor.recheck",
+        "read_history": "negpersona.monitor.history",
+        "record": "negpersona.monitor.history",
+        "overdue": "negpersona.monitor.review",
+        "pause": "negpersona.monitor.review",
+        "resume": "negpersona.monitor.review",
+    },
+)
 
 __all__ = [
     "ACTIONS",
